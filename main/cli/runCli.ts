@@ -1,0 +1,45 @@
+/**
+ * The workstation's command line (runCli is the testable core; cac.ts is the entry): `npm run -s cac -- <command> ...`.
+ * Errors end with a non-zero exit and one clear line on stderr, never a stack trace.
+ */
+import { DicomLoadError } from '../../native-worker/dicom/loadIssues.js';
+import { CliError, USAGE_EXIT } from './cliError.js';
+import { scoreCommand, SCORE_USAGE } from './scoreCommand.js';
+
+const COMMANDS: Record<string, (args: string[], out: (text: string) => void) => Promise<void>> = {
+  score: scoreCommand,
+};
+
+const USAGE = ['usage: cac <command> ...', `  ${SCORE_USAGE.replace('usage: ', '')}`].join('\n');
+
+export async function runCli(argv: string[], out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    out(USAGE);
+    return command ? 0 : USAGE_EXIT;
+  }
+  const run = COMMANDS[command];
+  try {
+    if (!run) throw new CliError(`unknown command "${command}"\n${USAGE}`, USAGE_EXIT);
+    await run(args, out);
+    return 0;
+  } catch (reason) {
+    if (reason instanceof CliError) {
+      process.stderr.write(`cac ${command}: ${reason.message}\n`);
+      for (const line of reason.details) process.stderr.write(`  ${line}\n`);
+      return reason.exitCode;
+    }
+    if (reason instanceof DicomLoadError) {
+      process.stderr.write(`cac ${command}: ${reason.message}\n`);
+      return 1;
+    }
+    const error = reason as NodeJS.ErrnoException;
+    if (error?.code === 'ENOENT') {
+      process.stderr.write(`cac ${command}: no such file or folder: ${error.path ?? error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`cac ${command}: ${error?.message ?? String(reason)}\n`);
+    return 1;
+  }
+}
+

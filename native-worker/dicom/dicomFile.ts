@@ -1,0 +1,113 @@
+/**
+ * Reading one DICOM Part 10 file with dicom-parser: the bytes, the parse, and the clear error
+ * when the file is not DICOM, is a DICOMDIR, or is damaged. No maths here.
+ */
+import { open, readFile } from 'node:fs/promises';
+import dicomParser from 'dicom-parser';
+import { DicomLoadError } from './loadIssues.js';
+
+export type DataSet = dicomParser.DataSet;
+
+const PREAMBLE_BYTES = 128;
+/** Enough for the header of every CT image seen in practice; larger headers are re-read whole. */
+const HEADER_PROBE_BYTES = 64 * 1024;
+const IMPLICIT_LITTLE_ENDIAN = '1.2.840.10008.1.2';
+
+export interface ParsedFile {
+  dataSet: DataSet;
+  /** False when the Pixel Data was deliberately not read (header-only parse). */
+  complete: boolean;
+  fileSizeBytes: number;
+}
+
+export function hasPart10Prefix(bytes: Uint8Array): boolean {
+  return (
+    bytes.length >= PREAMBLE_BYTES + 4 &&
+    bytes[PREAMBLE_BYTES] === 0x44 && // D
+    bytes[PREAMBLE_BYTES + 1] === 0x49 && // I
+    bytes[PREAMBLE_BYTES + 2] === 0x43 && // C
+    bytes[PREAMBLE_BYTES + 3] === 0x4d // M
+  );
+}
+
+/**
+ * Old exports without preamble start straight with a group 0008 element in implicit little endian.
+ * Accepting them is what a workstation is expected to do; anything else is not DICOM.
+ */
+function looksLikeRawImplicitDataSet(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && bytes[0] === 0x08 && bytes[1] === 0x00 && bytes[3] === 0x00;
+}
+
+function describeParseFailure(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  if (typeof reason === 'string') return reason;
+  if (reason && typeof reason === 'object' && 'exception' in reason) return String((reason as { exception: unknown }).exception);
+  return String(reason);
+}
+
+function parse(bytes: Uint8Array, untilPixelData: boolean): DataSet {
+  const options: dicomParser.ParseDicomOptions = untilPixelData ? { untilTag: 'x7fe00010' } : {};
+  if (!hasPart10Prefix(bytes)) options.TransferSyntaxUID = IMPLICIT_LITTLE_ENDIAN;
+  return dicomParser.parseDicom(bytes, options);
+}
+
+/** Throws a DicomLoadError naming the file when it is not DICOM at all. */
+function checkIsDicom(bytes: Uint8Array, file: string): void {
+  if (!hasPart10Prefix(bytes) && !looksLikeRawImplicitDataSet(bytes)) {
+    throw new DicomLoadError('not-dicom', `${file} is not a DICOM file (no DICM marker): ignored`, file);
+  }
+}
+
+/**
+ * Parse the header of a file (everything before Pixel Data), reading only its first bytes when
+ * they suffice. A damaged file gives a DicomLoadError that names it.
+ */
+export async function readDicomHeader(file: string): Promise<ParsedFile> {
+  const handle = await open(file, 'r');
+  let probe: Uint8Array;
+  let fileSizeBytes: number;
+  try {
+    fileSizeBytes = (await handle.stat()).size;
+    const length = Math.min(fileSizeBytes, HEADER_PROBE_BYTES);
+    probe = new Uint8Array(length);
+    if (length > 0) await handle.read(probe, 0, length, 0);
+  } finally {
+    await handle.close();
+  }
+  if (fileSizeBytes === 0) throw new DicomLoadError('not-dicom', `${file} is empty (0 bytes): ignored`, file);
+  checkIsDicom(probe, file);
+  if (probe.length < fileSizeBytes) {
+    try {
+      return { dataSet: parse(probe, true), complete: false, fileSizeBytes };
+    } catch {
+      // The header runs past the probe, or the data set is deflated: parse the whole file.
+    }
+  }
+  const whole = probe.length < fileSizeBytes ? asBytes(await readFile(file)) : probe;
+  return { dataSet: parseWhole(whole, file, true), complete: false, fileSizeBytes };
+}
+
+/** Parse a whole file, pixel data included. */
+export async function readDicomFile(file: string): Promise<ParsedFile> {
+  const bytes = asBytes(await readFile(file));
+  if (bytes.length === 0) throw new DicomLoadError('not-dicom', `${file} is empty (0 bytes)`, file);
+  checkIsDicom(bytes, file);
+  return { dataSet: parseWhole(bytes, file, false), complete: true, fileSizeBytes: bytes.length };
+}
+
+/** A view on the Buffer's bytes (no copy). */
+function asBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function parseWhole(bytes: Uint8Array, file: string, untilPixelData: boolean): DataSet {
+  try {
+    return parse(bytes, untilPixelData);
+  } catch (reason) {
+    throw new DicomLoadError(
+      'truncated-file',
+      `${file} is truncated or damaged and cannot be read (${describeParseFailure(reason)}); copy it again from the source`,
+      file,
+    );
+  }
+}

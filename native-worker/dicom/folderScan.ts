@@ -92,7 +92,17 @@ async function classifyFile(file: string): Promise<Classified> {
         },
       };
     }
-    if (sopClass !== CT_IMAGE_STORAGE || !header.hasPixelData) {
+    if (sopClass === CT_IMAGE_STORAGE && !header.hasPixelData) {
+      return {
+        issue: {
+          code: 'truncated-file',
+          severity: 'error',
+          message: `${file} is a CT image without pixel data: it is truncated or damaged (${parsed.fileSizeBytes} bytes); copy it again from the source`,
+          file,
+        },
+      };
+    }
+    if (sopClass !== CT_IMAGE_STORAGE) {
       return { issue: { code: 'not-an-image', severity: 'note', message: `${file} is not a CT image (SOP class ${sopClass || 'missing'}): ignored`, file } };
     }
     if (!header.seriesInstanceUid) {

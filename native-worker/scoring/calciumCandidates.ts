@@ -71,6 +71,7 @@ export function findCalciumCandidates(hu: HuArray, search: CandidateSearch): Cal
   const keptPlaque = new Int32Array(pixelsPerSlice);
   const stack = new Int32Array(pixelsPerSlice);
   const component = new Int32Array(pixelsPerSlice);
+  const componentStats = new Float64Array(2);
 
   const plaqueSlice = new Growable(Int32Array);
   const plaqueFirstPixel = new Growable(Int32Array);
@@ -87,40 +88,18 @@ export function findCalciumCandidates(hu: HuArray, search: CandidateSearch): Cal
     const base = k * pixelsPerSlice;
     const linksToPrevious = k > 0 && (search.adjacentToPrevious ? search.adjacentToPrevious[k] === 1 : true);
 
+    // Most voxels are far below threshold: test four at a time and look closer only at hits.
+    const wholeChunks = pixelsPerSlice - (pixelsPerSlice % 4);
     for (let p = 0; p < pixelsPerSlice; p++) {
+      if (p < wholeChunks && (p & 3) === 0 && hu[base + p] < threshold && hu[base + p + 1] < threshold && hu[base + p + 2] < threshold && hu[base + p + 3] < threshold) {
+        p += 3;
+        continue;
+      }
       if (hu[base + p] < threshold || visitedOnSlice[p] === stamp) continue;
 
-      // Flood fill one 8-connected component.
-      let count = 0;
-      let top = 0;
-      let peak = -Infinity;
-      let sum = 0;
-      stack[top++] = p;
-      visitedOnSlice[p] = stamp;
-      while (top > 0) {
-        const q = stack[--top];
-        component[count++] = q;
-        const value = hu[base + q];
-        sum += value;
-        if (value > peak) peak = value;
-        const i = q % columns;
-        const left = i > 0;
-        const right = i < columns - 1;
-        const up = q >= columns;
-        const down = q < pixelsPerSlice - columns;
-        if (left) top = visit(q - 1, top);
-        if (right) top = visit(q + 1, top);
-        if (up) {
-          top = visit(q - columns, top);
-          if (left) top = visit(q - columns - 1, top);
-          if (right) top = visit(q - columns + 1, top);
-        }
-        if (down) {
-          top = visit(q + columns, top);
-          if (left) top = visit(q + columns - 1, top);
-          if (right) top = visit(q + columns + 1, top);
-        }
-      }
+      const count = fillComponent(hu, base, p, columns, pixelsPerSlice, threshold, stamp, visitedOnSlice, stack, component, componentStats);
+      const peak = componentStats[0];
+      const sum = componentStats[1];
       if (count < minPixels) continue;
 
       const plaque = plaqueSlice.push(k);
@@ -138,14 +117,6 @@ export function findCalciumCandidates(hu: HuArray, search: CandidateSearch): Cal
         keptOnSlice[q] = stamp;
         keptPlaque[q] = plaque;
       }
-    }
-
-    function visit(r: number, top: number): number {
-      if (visitedOnSlice[r] !== stamp && hu[base + r] >= threshold) {
-        visitedOnSlice[r] = stamp;
-        stack[top++] = r;
-      }
-      return top;
     }
   }
   sliceFirstPlaque[slices] = plaqueSlice.length;
@@ -171,6 +142,84 @@ export function findCalciumCandidates(hu: HuArray, search: CandidateSearch): Cal
     lesionFirstPlaque: lesions.lesionFirstPlaque,
     lesionPlaques: lesions.lesionPlaques,
   };
+}
+
+/**
+ * Flood-fill the 8-connected component of voxels >= threshold that contains `seed` on one slice.
+ * Its pixels go to `component`; returns their count, with peak and sum of HU in stats[0], stats[1].
+ * A top-level function (not a closure) so the hot loops keep their variables in registers.
+ */
+function fillComponent(
+  hu: HuArray,
+  base: number,
+  seed: number,
+  columns: number,
+  pixelsPerSlice: number,
+  threshold: number,
+  stamp: number,
+  visited: Int32Array,
+  stack: Int32Array,
+  component: Int32Array,
+  stats: Float64Array,
+): number {
+  let count = 0;
+  let top = 0;
+  let peak = -Infinity;
+  let sum = 0;
+  stack[top++] = seed;
+  visited[seed] = stamp;
+  while (top > 0) {
+    const q = stack[--top];
+    component[count++] = q;
+    const value = hu[base + q];
+    sum += value;
+    if (value > peak) peak = value;
+    const i = q % columns;
+    const left = i > 0;
+    const right = i < columns - 1;
+    const up = q >= columns;
+    const down = q < pixelsPerSlice - columns;
+    let r: number;
+    if (left && visited[(r = q - 1)] !== stamp && hu[base + r] >= threshold) {
+      visited[r] = stamp;
+      stack[top++] = r;
+    }
+    if (right && visited[(r = q + 1)] !== stamp && hu[base + r] >= threshold) {
+      visited[r] = stamp;
+      stack[top++] = r;
+    }
+    if (up) {
+      if (visited[(r = q - columns)] !== stamp && hu[base + r] >= threshold) {
+        visited[r] = stamp;
+        stack[top++] = r;
+      }
+      if (left && visited[(r = q - columns - 1)] !== stamp && hu[base + r] >= threshold) {
+        visited[r] = stamp;
+        stack[top++] = r;
+      }
+      if (right && visited[(r = q - columns + 1)] !== stamp && hu[base + r] >= threshold) {
+        visited[r] = stamp;
+        stack[top++] = r;
+      }
+    }
+    if (down) {
+      if (visited[(r = q + columns)] !== stamp && hu[base + r] >= threshold) {
+        visited[r] = stamp;
+        stack[top++] = r;
+      }
+      if (left && visited[(r = q + columns - 1)] !== stamp && hu[base + r] >= threshold) {
+        visited[r] = stamp;
+        stack[top++] = r;
+      }
+      if (right && visited[(r = q + columns + 1)] !== stamp && hu[base + r] >= threshold) {
+        visited[r] = stamp;
+        stack[top++] = r;
+      }
+    }
+  }
+  stats[0] = peak;
+  stats[1] = sum;
+  return count;
 }
 
 function find(parent: Growable<Int32Array>, node: number): number {

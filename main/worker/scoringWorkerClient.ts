@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   PROTOCOL_VERSION,
   type ResultByType,
@@ -133,7 +133,13 @@ export class ScoringWorkerClient extends EventEmitter {
       };
 
       if (this.options.mode === 'thread') {
-        const worker = new Worker(entry, { execArgv });
+        // Worker threads take no --import flag: register tsx inside the thread for a .ts entry.
+        const worker = entry.endsWith('.ts')
+          ? new Worker(
+              `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`,
+              { eval: true },
+            )
+          : new Worker(entry);
         worker.on('message', onMessage);
         worker.on('error', () => undefined); // reported through 'exit'
         worker.on('exit', (code) => onExit(code, null));

@@ -3,6 +3,7 @@
  * when the file is not DICOM, is a DICOMDIR, or is damaged. No maths here.
  */
 import { open, readFile } from 'node:fs/promises';
+import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { DicomLoadError } from './loadIssues.js';
 
@@ -45,8 +46,23 @@ function describeParseFailure(reason: unknown): string {
   return String(reason);
 }
 
+/**
+ * Deflated data sets: dicom-parser's own Node path expects a Buffer; inflate the bytes after the
+ * file meta header ourselves and hand back header + inflated data set.
+ */
+function inflateDataSet(bytes: Uint8Array, position: number): Uint8Array {
+  const inflated = inflateRawSync(bytes.subarray(position));
+  const whole = new Uint8Array(position + inflated.length);
+  whole.set(bytes.subarray(0, position));
+  whole.set(inflated, position);
+  return whole;
+}
+
 function parse(bytes: Uint8Array, untilPixelData: boolean): DataSet {
-  const options: dicomParser.ParseDicomOptions = untilPixelData ? { untilTag: 'x7fe00010' } : {};
+  const options: dicomParser.ParseDicomOptions & { inflater?: (bytes: Uint8Array, position: number) => Uint8Array } = {
+    inflater: inflateDataSet,
+  };
+  if (untilPixelData) options.untilTag = 'x7fe00010';
   if (!hasPart10Prefix(bytes)) options.TransferSyntaxUID = IMPLICIT_LITTLE_ENDIAN;
   return dicomParser.parseDicom(bytes, options);
 }

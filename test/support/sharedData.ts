@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const sharedDataDir = resolve(projectRoot, '..', 'shared', 'data');
+/** CAC_SHARED_DATA points elsewhere (e.g. to try the no-shared-data paths). */
+export const sharedDataDir = process.env.CAC_SHARED_DATA ?? resolve(projectRoot, '..', 'shared', 'data');
 
 export const qrmPhantomDir = join(sharedDataDir, 'qrm-phantom-canon', 'dicom');
 export const geSmartScoreDir = join(sharedDataDir, 'ge-smartscore-headers', 'dicom');

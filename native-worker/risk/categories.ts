@@ -18,10 +18,7 @@
  * RangeError rather than guess a category.
  */
 
-export type CoronaryArtery = 'LM' | 'LAD' | 'LCX' | 'RCA';
-
-/** The vessels CAC-DRS counts, LM separately (CLINICAL.md 2.8 and 3). */
-export const CORONARY_ARTERIES: readonly CoronaryArtery[] = ['LM', 'LAD', 'LCX', 'RCA'];
+import { ARTERIES, type Artery } from '../scoring/arteries.js';
 
 export type CacCategoryCode = 'zero' | 'mild' | 'moderate' | 'extensive';
 export type ClassicCategoryCode = 'zero' | 'minimal' | 'mild' | 'moderate' | 'severe';
@@ -94,7 +91,7 @@ export function classicCategory(agatston: number, hasKeptPlaque: boolean): Categ
   return { code, label: CLASSIC_CATEGORY_LABELS[code] };
 }
 
-export type PerArteryAgatston = Readonly<Record<CoronaryArtery, { readonly agatston: number }>>;
+export type PerArteryAgatston = Readonly<Record<Artery, { readonly agatston: number }>>;
 
 export interface CacDrs {
   grade: CacDrsGrade;
@@ -116,7 +113,8 @@ export interface CacDrs {
  */
 export function cacDrs(perArtery: PerArteryAgatston, totalAgatston: number): CacDrs {
   let vessels = 0;
-  for (const artery of CORONARY_ARTERIES) {
+  // CAC-DRS counts the vessels LM, LAD, LCX, RCA, LM separately (CLINICAL.md 2.8 and 3).
+  for (const artery of ARTERIES) {
     const score = perArtery[artery].agatston;
     if (!Number.isFinite(score) || score < 0) {
       throw new RangeError(`cacDrs: ${artery} Agatston score must be a finite number >= 0, got ${score}`);

@@ -111,6 +111,13 @@ export async function readDicomFile(file: string): Promise<ParsedFile> {
   return { dataSet: parseWhole(bytes, file, false), complete: true, fileSizeBytes: bytes.length };
 }
 
+/** Parse DICOM bytes already in memory (e.g. received over the network), pixel data included. */
+export function parseDicomBytes(bytes: Uint8Array, name: string): DataSet {
+  if (bytes.length === 0) throw new DicomLoadError('not-dicom', `${name} is empty (0 bytes)`, name);
+  checkIsDicom(bytes, name);
+  return parseWhole(bytes, name, false);
+}
+
 /** A view on the Buffer's bytes (no copy). */
 function asBytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);

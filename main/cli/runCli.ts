@@ -6,13 +6,15 @@ import { DicomLoadError } from '../../native-worker/dicom/loadIssues.js';
 import { CliError, USAGE_EXIT } from './cliError.js';
 import { scoreCommand, SCORE_USAGE } from './scoreCommand.js';
 import { demoCommand } from './demoCommand.js';
+import { importCommand, IMPORT_USAGE } from './importCommand.js';
 
 const COMMANDS: Record<string, (args: string[], out: (text: string) => void) => Promise<void>> = {
   score: scoreCommand,
   demo: demoCommand,
+  import: importCommand,
 };
 
-const USAGE = ['usage: cac <command> ...', `  ${SCORE_USAGE.replace('usage: ', '')}`, '  cac demo    score the demo phantom (the shared QRM scan, or a generated one)'].join('\n');
+const USAGE = ['usage: cac <command> ...', `  ${SCORE_USAGE.replace('usage: ', '')}`, `  ${IMPORT_USAGE.replace('usage: ', '')}`, '  cac demo    score the demo phantom (the shared QRM scan, or a generated one)'].join('\n');
 
 export async function runCli(argv: string[], out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Promise<number> {
   const [command, ...args] = argv;

@@ -111,6 +111,23 @@ export async function readDicomFile(file: string): Promise<ParsedFile> {
   return { dataSet: parseWhole(bytes, file, false), complete: true, fileSizeBytes: bytes.length };
 }
 
+/**
+ * dicom-parser accepts a file cut inside its last element (typically the pixel data) without
+ * complaint: an element that claims more bytes than the file holds means the file is truncated.
+ */
+function checkComplete(dataSet: DataSet, file: string): void {
+  const available = dataSet.byteArray.length;
+  for (const element of Object.values(dataSet.elements)) {
+    if (!element.hadUndefinedLength && element.dataOffset + element.length > available) {
+      throw new DicomLoadError(
+        'truncated-file',
+        `${file} is truncated or damaged and cannot be read (element ${element.tag} needs ${element.length} bytes, ${Math.max(0, available - element.dataOffset)} are there); copy it again from the source`,
+        file,
+      );
+    }
+  }
+}
+
 /** Parse DICOM bytes already in memory (e.g. received over the network), pixel data included. */
 export function parseDicomBytes(bytes: Uint8Array, name: string): DataSet {
   if (bytes.length === 0) throw new DicomLoadError('not-dicom', `${name} is empty (0 bytes)`, name);
@@ -125,8 +142,11 @@ function asBytes(buffer: Buffer): Uint8Array {
 
 function parseWhole(bytes: Uint8Array, file: string, untilPixelData: boolean): DataSet {
   try {
-    return parse(bytes, untilPixelData);
+    const dataSet = parse(bytes, untilPixelData);
+    if (!untilPixelData) checkComplete(dataSet, file);
+    return dataSet;
   } catch (reason) {
+    if (reason instanceof DicomLoadError) throw reason;
     throw new DicomLoadError(
       'truncated-file',
       `${file} is truncated or damaged and cannot be read (${describeParseFailure(reason)}); copy it again from the source`,

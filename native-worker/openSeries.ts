@@ -5,6 +5,8 @@
 import { scanFolder, type FolderScan, type SeriesSummary } from './dicom/folderScan.js';
 import { DicomLoadError, type LoadIssue } from './dicom/loadIssues.js';
 import { loadSeries, type LoadedSeries } from './dicom/seriesLoader.js';
+import { CandidateFinder, sliceAdjacency, type CalciumCandidates } from './scoring/calciumCandidates.js';
+import type { ThresholdChoice } from './scoring/thresholds.js';
 
 export class SeriesChoiceError extends Error {
   constructor(
@@ -18,13 +20,24 @@ export class SeriesChoiceError extends Error {
 
 export interface OpenSeriesOptions {
   seriesInstanceUid?: string;
+  /** Find plaques and lesions while loading (the search overlaps with file reads). */
+  candidateSearch?: CandidateSearchChoice;
   signal?: AbortSignal;
   onProgress?: (progress: { phase: 'scan' | 'load'; done: number; total: number }) => void;
+}
+
+export interface CandidateSearchChoice {
+  /** The density bounds, chosen once the series' kVp is known. */
+  threshold: (kvp: number | undefined) => ThresholdChoice;
+  minAreaMm2: number;
 }
 
 export interface OpenedSeries {
   scan: FolderScan;
   series: LoadedSeries;
+  /** Present when a candidate search was asked for. */
+  candidates?: CalciumCandidates;
+  threshold?: ThresholdChoice;
   /** Scan notes about ignored files, then the series' own acquisition issues. */
   issues: LoadIssue[];
 }
@@ -47,14 +60,32 @@ export async function openSeries(path: string, options: OpenSeriesOptions = {}):
     throw new DicomLoadError(damaged[0].code, `${damaged[0].message}${more}`, damaged[0].file);
   }
   const chosen = chooseSeries(scan, options.seriesInstanceUid, path);
+  let finder: CandidateFinder | undefined;
+  let threshold: ThresholdChoice | undefined;
+  const search = options.candidateSearch;
   const series = await loadSeries(chosen.slices, {
     signal: options.signal,
     onProgress: (done, total) => options.onProgress?.({ phase: 'load', done, total }),
+    prepareSliceConsumer: search
+      ? (geometry, slices) => {
+          threshold = search.threshold(slices[0].kvp);
+          finder = new CandidateFinder({
+            columns: geometry.columns,
+            rows: geometry.rows,
+            slices: geometry.slices,
+            pixelSpacingMm: geometry.pixelSpacingMm,
+            bounds: threshold.bounds,
+            minAreaMm2: search.minAreaMm2,
+            adjacentToPrevious: sliceAdjacency(geometry),
+          });
+          return (hu, k) => finder!.addSlice(hu, k);
+        }
+      : undefined,
   });
   const others = scan.series.length > 1 && options.seriesInstanceUid
     ? [{ code: 'mixed-series' as const, severity: 'note' as const, message: `the folder holds ${scan.series.length} series; only ${chosen.seriesInstanceUid} was scored` }]
     : [];
-  return { scan, series, issues: [...scan.issues, ...others, ...series.issues] };
+  return { scan, series, issues: [...scan.issues, ...others, ...series.issues], candidates: finder?.finish(), threshold };
 }
 
 function chooseSeries(scan: FolderScan, seriesInstanceUid: string | undefined, path: string): SeriesSummary {

@@ -6,18 +6,11 @@ import type { Assignment, AssignmentTarget, ClickScope } from './scoring/arterie
 import type { AssignmentOutcome, ScoreSheet } from './scoring/scoringSession.js';
 import type { LoadIssue } from './dicom/loadIssues.js';
 import type { VolumeGeometry } from './geometry/volumeGeometry.js';
+import type { ScoringOptions } from './openScoringSession.js';
 
 export const PROTOCOL_VERSION = 1;
 
-export interface ScoringOptions {
-  /** Lowest Agatston bound; default 130 HU. Ignored when kvAdjusted is set. */
-  thresholdHu?: number;
-  /** Use the published kV-adjusted bounds for the series' kVp. */
-  kvAdjusted?: boolean;
-  minAreaMm2?: number;
-  /** A phantom calibration for this scanner and kVp (mg HA/cm3 per HU). */
-  massFactor?: number;
-}
+export type { ScoringOptions };
 
 export type WorkerRequest =
   | { type: 'load'; version: number; requestId: number; path: string; seriesInstanceUid?: string; options: ScoringOptions; assignments?: Assignment[] }

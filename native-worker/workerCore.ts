@@ -2,9 +2,9 @@
  * What the scoring worker does with each request, independent of how messages travel (child
  * process, worker thread, Electron utilityProcess). One series is open at a time.
  */
-import { openSeries, describeSeries, SeriesChoiceError } from './openSeries.js';
-import { ScoringSession } from './scoring/scoringSession.js';
-import { kvAdjustedThreshold, standardThreshold } from './scoring/thresholds.js';
+import { describeSeries, SeriesChoiceError } from './openSeries.js';
+import { openScoringSession } from './openScoringSession.js';
+import type { ScoringSession } from './scoring/scoringSession.js';
 import { ASSIGNMENT_TARGETS, type Assignment } from './scoring/arteries.js';
 import { DicomLoadError } from './dicom/loadIssues.js';
 import {
@@ -76,21 +76,13 @@ export class WorkerCore {
     const controller = new AbortController();
     this.running.set(request.requestId, controller);
     try {
-      const opened = await openSeries(request.path, {
+      const { opened, session, issues } = await openScoringSession(request.path, request.options, {
         seriesInstanceUid: request.seriesInstanceUid,
         signal: controller.signal,
         onProgress: ({ phase, done, total }) => this.send({ type: 'progress', requestId: request.requestId, phase, done, total }),
       });
       controller.signal.throwIfAborted();
       const { series } = opened;
-      const options = request.options;
-      const threshold = options.kvAdjusted ? kvAdjustedThreshold(series.kvp ?? 120) : standardThreshold(options.thresholdHu ?? 130);
-      const first = series.slices[0];
-      const session = new ScoringSession(series.hu, series.geometry, {
-        threshold,
-        minAreaMm2: options.minAreaMm2 ?? 1,
-        massFactor: { calibrated: options.massFactor, device: first.massFactorDevice, patient: first.massFactorPatient },
-      });
       const replayed = (request.assignments ?? []).map((assignment) => {
         checkAssignment(assignment);
         return session.assign(assignment);
@@ -113,7 +105,7 @@ export class WorkerCore {
         geometry: series.geometry,
         hu,
         huType: series.hu instanceof Int16Array ? 'int16' : 'float32',
-        issues: [...opened.issues, ...session.massFactor.issues],
+        issues,
         lesions: {
           plaqueCount: c.plaqueCount,
           lesionCount: c.lesionCount,

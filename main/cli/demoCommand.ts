@@ -7,9 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSeries } from '../../native-worker/openSeries.js';
-import { ScoringSession } from '../../native-worker/scoring/scoringSession.js';
-import { standardThreshold } from '../../native-worker/scoring/thresholds.js';
+import { openScoringSession } from '../../native-worker/openScoringSession.js';
 import { toScoreReport } from '../../native-worker/scoreReport.js';
 import type { Assignment } from '../../native-worker/scoring/arteries.js';
 import { qrmInserts, qrmMassFactor, qrmPhantomDir } from '../../test/support/sharedData.js';
@@ -54,12 +52,7 @@ export async function demoCommand(_args: string[], out: (text: string) => void):
 }
 
 async function scoreAndPrint(path: string, seeds: Assignment[], massFactor: number | undefined, out: (text: string) => void): Promise<void> {
-  const { series, issues } = await openSeries(path);
-  const session = new ScoringSession(series.hu, series.geometry, {
-    threshold: standardThreshold(130),
-    minAreaMm2: 1,
-    massFactor: { calibrated: massFactor },
-  });
+  const { opened, session, issues } = await openScoringSession(path, { massFactor });
   for (const seed of seeds) session.assign(seed);
-  out(formatScoreTable(toScoreReport(series, session.scores(), issues)));
+  out(formatScoreTable(toScoreReport(opened.series, session.scores(), issues)));
 }

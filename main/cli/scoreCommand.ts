@@ -3,9 +3,8 @@
  *  [--kv-adjusted] [--mass-factor F] [--json]`
  */
 import { parseArgs } from 'node:util';
-import { openSeries, describeSeries, SeriesChoiceError } from '../../native-worker/openSeries.js';
-import { ScoringSession } from '../../native-worker/scoring/scoringSession.js';
-import { kvAdjustedThreshold, standardThreshold } from '../../native-worker/scoring/thresholds.js';
+import { describeSeries, SeriesChoiceError } from '../../native-worker/openSeries.js';
+import { openScoringSession } from '../../native-worker/openScoringSession.js';
 import { toScoreReport, type ScoreReport } from '../../native-worker/scoreReport.js';
 import { ARTERIES } from '../../native-worker/scoring/arteries.js';
 import type { LoadIssue } from '../../native-worker/dicom/loadIssues.js';
@@ -51,31 +50,23 @@ export async function scoreCommand(args: string[], out: (text: string) => void):
   const massFactor = positiveNumber('mass-factor', values['mass-factor']);
   const seeds = values.seeds ? await readSeedsFile(values.seeds) : [];
 
-  let opened;
+  let reading;
   try {
-    opened = await openSeries(positionals[0], { seriesInstanceUid: values.series });
+    reading = await openScoringSession(
+      positionals[0],
+      { thresholdHu: values['kv-adjusted'] ? undefined : thresholdHu, kvAdjusted: values['kv-adjusted'], minAreaMm2, massFactor },
+      { seriesInstanceUid: values.series },
+    );
   } catch (reason) {
     if (reason instanceof SeriesChoiceError) {
       throw new CliError(reason.message, USAGE_EXIT, reason.series.map(describeSeries));
     }
+    if (reason instanceof RangeError) throw new CliError(reason.message, USAGE_EXIT);
     throw reason;
   }
-  const { series } = opened;
-
-  let threshold;
-  try {
-    threshold = values['kv-adjusted'] ? kvAdjustedThreshold(series.kvp ?? 120) : standardThreshold(thresholdHu);
-  } catch (reason) {
-    throw new CliError((reason as Error).message, USAGE_EXIT);
-  }
-  const first = series.slices[0];
-  const session = new ScoringSession(series.hu, series.geometry, {
-    threshold,
-    minAreaMm2,
-    massFactor: { calibrated: massFactor, device: first.massFactorDevice, patient: first.massFactorPatient },
-  });
-
-  const issues: LoadIssue[] = [...opened.issues, ...session.massFactor.issues];
+  const { session } = reading;
+  const { series } = reading.opened;
+  const issues: LoadIssue[] = [...reading.issues];
   for (const seed of seeds) {
     const outcome = session.assign(seed);
     if (!outcome.applied) issues.push({ code: 'assignment-missed', severity: 'warning', message: `seed ${seed.artery}: ${outcome.message}` });

@@ -11,7 +11,7 @@ export type DataSet = dicomParser.DataSet;
 
 const PREAMBLE_BYTES = 128;
 /** Enough for the header of every CT image seen in practice; larger headers are re-read whole. */
-const HEADER_PROBE_BYTES = 64 * 1024;
+const HEADER_PROBE_BYTES = 16 * 1024;
 const IMPLICIT_LITTLE_ENDIAN = '1.2.840.10008.1.2';
 
 export interface ParsedFile {

@@ -47,17 +47,24 @@ export function rescaleSlice(
   const clampToInt16 = target instanceof Int16Array;
   let clamped = 0;
 
-  // The common CT case (16 stored bits, no padding) in a tight loop.
-  if (!needsMask && paddingLow === undefined && signed === stored instanceof Int16Array) {
-    for (let p = 0; p < count; p++) {
-      let hu = stored[p] * slope + intercept;
-      if (clampToInt16 && (hu > 32767 || hu < -32768)) {
-        hu = hu > 32767 ? 32767 : -32768;
-        clamped++;
+  // The common CT cases (16 stored bits, no padding) in small monomorphic loops: V8 optimises a
+  // loop well only when it sees one array type, and this runs over every voxel of every series.
+  if (!needsMask && paddingLow === undefined) {
+    if (target instanceof Int16Array && slope === 1) {
+      if (stored instanceof Int16Array && signed) {
+        // Int16 + 0 is Int16: a plain copy (the phantom's case).
+        if (intercept === 0) {
+          target.set(stored.subarray(0, count), offset);
+          return 0;
+        }
+        return addInterceptSigned(stored, target, offset, count, intercept);
       }
-      target[offset + p] = hu;
+      if (stored instanceof Uint16Array && !signed) return addInterceptUnsigned(stored, target, offset, count, intercept);
     }
-    return clamped;
+    if (target instanceof Float32Array) {
+      for (let p = 0; p < count; p++) target[offset + p] = stored[p] * slope + intercept;
+      return 0;
+    }
   }
 
   const mask = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
@@ -82,4 +89,38 @@ function padding(value: number | undefined, rangeLimit: number | undefined, end:
   if (value === undefined) return undefined;
   if (rangeLimit === undefined) return value;
   return end === 'low' ? Math.min(value, rangeLimit) : Math.max(value, rangeLimit);
+}
+
+/** Int16 stored + integral intercept into Int16, clamping what would overflow. */
+function addInterceptSigned(stored: Int16Array, target: Int16Array, offset: number, count: number, intercept: number): number {
+  let clamped = 0;
+  for (let p = 0; p < count; p++) {
+    let hu = stored[p] + intercept;
+    if (hu > 32767) {
+      hu = 32767;
+      clamped++;
+    } else if (hu < -32768) {
+      hu = -32768;
+      clamped++;
+    }
+    target[offset + p] = hu;
+  }
+  return clamped;
+}
+
+/** Uint16 stored + integral intercept into Int16, clamping what would overflow. */
+function addInterceptUnsigned(stored: Uint16Array, target: Int16Array, offset: number, count: number, intercept: number): number {
+  let clamped = 0;
+  for (let p = 0; p < count; p++) {
+    let hu = stored[p] + intercept;
+    if (hu > 32767) {
+      hu = 32767;
+      clamped++;
+    } else if (hu < -32768) {
+      hu = -32768;
+      clamped++;
+    }
+    target[offset + p] = hu;
+  }
+  return clamped;
 }

@@ -32,7 +32,15 @@ export interface LoadedSeries {
 export interface LoadOptions {
   signal?: AbortSignal;
   onProgress?: (slicesDone: number, slicesTotal: number) => void;
+  /**
+   * Called once the slices are ordered; the function it returns gets each slice as soon as it is
+   * in the volume (in slice order), so work on it overlaps with reading the next files.
+   */
+  prepareSliceConsumer?: (geometry: VolumeGeometry, slices: SliceHeader[]) => (hu: HuArray, k: number) => void;
 }
+
+/** Slices read ahead of the one being rescaled. */
+const READ_AHEAD = 4;
 
 export async function loadSeries(headers: SliceHeader[], options: LoadOptions = {}): Promise<LoadedSeries> {
   const ordered = orderSeries(headers);
@@ -43,11 +51,25 @@ export async function loadSeries(headers: SliceHeader[], options: LoadOptions = 
   const storage = huStorageFor(slices);
   const hu: HuArray =
     storage === 'int16' ? new Int16Array(pixelsPerSlice * slices.length) : new Float32Array(pixelsPerSlice * slices.length);
+  const consumeSlice = options.prepareSliceConsumer?.(geometry, slices);
   let clamped = 0;
+  // Reads run ahead of the rescale so disk (or page-cache copies) and CPU overlap.
+  const pending = new Map<number, Promise<ArrayLike<number>>>();
+  const readAhead = (k: number) => {
+    if (k >= slices.length) return;
+    const read = readStoredPixels(slices[k]);
+    // A read may fail before its turn comes: it is awaited (and reported) then, not flagged now.
+    read.catch(() => undefined);
+    pending.set(k, read);
+  };
+  for (let k = 0; k < READ_AHEAD; k++) readAhead(k);
   for (let k = 0; k < slices.length; k++) {
     options.signal?.throwIfAborted();
-    const stored = await readStoredPixels(slices[k]);
+    const stored = await pending.get(k)!;
+    pending.delete(k);
+    readAhead(k + READ_AHEAD);
     clamped += rescaleSlice(stored, slices[k], hu, k * pixelsPerSlice, pixelsPerSlice);
+    consumeSlice?.(hu, k);
     options.onProgress?.(k + 1, slices.length);
   }
 

@@ -10,6 +10,7 @@
  * sums over plaques, so no per-voxel label volume is needed to score.
  */
 import type { HuArray } from '../dicom/huRescale.js';
+import type { VolumeGeometry } from '../geometry/volumeGeometry.js';
 import { Growable } from './growableArray.js';
 import { densityWeight, type WeightBounds } from './thresholds.js';
 
@@ -45,6 +46,9 @@ export interface CalciumCandidates {
   /** Plaques of lesion l are lesionPlaques[lesionFirstPlaque[l] .. lesionFirstPlaque[l + 1]). */
   lesionFirstPlaque: Int32Array;
   lesionPlaques: Int32Array;
+  /** The search that found them: scores must use the same bounds and minimum area. */
+  bounds: WeightBounds;
+  minAreaMm2: number;
 }
 
 /** Keeps "area >= A_min" exact when pixel area x count is a hair below A_min in binary floating point. */
@@ -59,89 +63,151 @@ export function minimumPlaquePixels(pixelSpacingMm: readonly [number, number], m
 }
 
 export function findCalciumCandidates(hu: HuArray, search: CandidateSearch): CalciumCandidates {
-  const { columns, rows, slices, bounds } = search;
-  const pixelsPerSlice = columns * rows;
-  if (hu.length < pixelsPerSlice * slices) throw new RangeError(`HU volume has ${hu.length} voxels, expected ${pixelsPerSlice * slices}`);
-  const threshold = bounds[0];
-  const minPixels = minimumPlaquePixels(search.pixelSpacingMm, search.minAreaMm2);
+  const finder = new CandidateFinder(search);
+  for (let k = 0; k < search.slices; k++) finder.addSlice(hu, k);
+  return finder.finish();
+}
 
+/**
+ * Finds plaques slice by slice, in slice order, so a loader can hand over each slice as soon as it
+ * is decoded (the search then overlaps with reading the next files).
+ */
+export class CandidateFinder {
+  private readonly pixelsPerSlice: number;
+  private readonly threshold: number;
+  private readonly minPixels: number;
+  private nextSlice = 0;
   // Slice stamps (k + 1) instead of clearing per slice: each buffer is written once per visit.
-  const visitedOnSlice = new Int32Array(pixelsPerSlice);
-  const keptOnSlice = new Int32Array(pixelsPerSlice);
-  const keptPlaque = new Int32Array(pixelsPerSlice);
-  const stack = new Int32Array(pixelsPerSlice);
-  const component = new Int32Array(pixelsPerSlice);
-  const componentStats = new Float64Array(2);
+  private readonly visitedOnSlice: Int32Array;
+  private readonly keptOnSlice: Int32Array;
+  private readonly keptPlaque: Int32Array;
+  private readonly stack: Int32Array;
+  private readonly component: Int32Array;
+  private readonly componentStats = new Float64Array(2);
+  private readonly plaqueSlice = new Growable(Int32Array);
+  private readonly plaqueFirstPixel = new Growable(Int32Array);
+  private readonly plaquePixelCount = new Growable(Int32Array);
+  private readonly plaquePeakHu = new Growable(Float64Array);
+  private readonly plaqueSumHu = new Growable(Float64Array);
+  private readonly plaquePixels = new Growable(Int32Array, 16 * 1024);
+  private readonly parent = new Growable(Int32Array);
+  private readonly sliceFirstPlaque: Int32Array;
 
-  const plaqueSlice = new Growable(Int32Array);
-  const plaqueFirstPixel = new Growable(Int32Array);
-  const plaquePixelCount = new Growable(Int32Array);
-  const plaquePeakHu = new Growable(Float64Array);
-  const plaqueSumHu = new Growable(Float64Array);
-  const plaquePixels = new Growable(Int32Array, 16 * 1024);
-  const parent = new Growable(Int32Array);
-  const sliceFirstPlaque = new Int32Array(slices + 1);
+  constructor(private readonly search: CandidateSearch) {
+    this.pixelsPerSlice = search.columns * search.rows;
+    this.threshold = search.bounds[0];
+    this.minPixels = minimumPlaquePixels(search.pixelSpacingMm, search.minAreaMm2);
+    this.visitedOnSlice = new Int32Array(this.pixelsPerSlice);
+    this.keptOnSlice = new Int32Array(this.pixelsPerSlice);
+    this.keptPlaque = new Int32Array(this.pixelsPerSlice);
+    this.stack = new Int32Array(this.pixelsPerSlice);
+    this.component = new Int32Array(this.pixelsPerSlice);
+    this.sliceFirstPlaque = new Int32Array(search.slices + 1);
+  }
 
-  for (let k = 0; k < slices; k++) {
-    sliceFirstPlaque[k] = plaqueSlice.length;
+  /** Find the plaques of slice k (slices must come in order) in `hu`, which holds at least slices 0..k. */
+  addSlice(hu: HuArray, k: number): void {
+    const { columns, adjacentToPrevious } = this.search;
+    const { pixelsPerSlice, threshold, minPixels, visitedOnSlice, keptOnSlice, keptPlaque, component, componentStats } = this;
+    if (k !== this.nextSlice) throw new RangeError(`slice ${k} added out of order (expected ${this.nextSlice})`);
+    if (hu.length < (k + 1) * pixelsPerSlice) throw new RangeError(`HU volume has ${hu.length} voxels, slice ${k} needs ${(k + 1) * pixelsPerSlice}`);
+    this.nextSlice++;
+    this.sliceFirstPlaque[k] = this.plaqueSlice.length;
     const stamp = k + 1;
     const base = k * pixelsPerSlice;
-    const linksToPrevious = k > 0 && (search.adjacentToPrevious ? search.adjacentToPrevious[k] === 1 : true);
+    const linksToPrevious = k > 0 && (adjacentToPrevious ? adjacentToPrevious[k] === 1 : true);
 
-    // Most voxels are far below threshold: test four at a time and look closer only at hits.
-    const wholeChunks = pixelsPerSlice - (pixelsPerSlice % 4);
-    for (let p = 0; p < pixelsPerSlice; p++) {
-      if (p < wholeChunks && (p & 3) === 0 && hu[base + p] < threshold && hu[base + p + 1] < threshold && hu[base + p + 2] < threshold && hu[base + p + 3] < threshold) {
-        p += 3;
-        continue;
-      }
-      if (hu[base + p] < threshold || visitedOnSlice[p] === stamp) continue;
-
-      const count = fillComponent(hu, base, p, columns, pixelsPerSlice, threshold, stamp, visitedOnSlice, stack, component, componentStats);
-      const peak = componentStats[0];
-      const sum = componentStats[1];
+    for (let p = nextCandidate(hu, base, 0, pixelsPerSlice, threshold); p < pixelsPerSlice; p = nextCandidate(hu, base, p + 1, pixelsPerSlice, threshold)) {
+      if (visitedOnSlice[p] === stamp) continue;
+      const count = fillComponent(hu, base, p, columns, pixelsPerSlice, threshold, stamp, visitedOnSlice, this.stack, component, componentStats);
       if (count < minPixels) continue;
 
-      const plaque = plaqueSlice.push(k);
-      plaqueFirstPixel.push(plaquePixels.length);
-      plaquePixelCount.push(count);
-      plaquePeakHu.push(peak);
-      plaqueSumHu.push(sum);
-      parent.push(plaque);
-      const pixels = plaquePixels.reserve(plaquePixels.length + count);
-      pixels.set(component.subarray(0, count), plaquePixels.length);
-      plaquePixels.length += count;
+      const plaque = this.plaqueSlice.push(k);
+      this.plaqueFirstPixel.push(this.plaquePixels.length);
+      this.plaquePixelCount.push(count);
+      this.plaquePeakHu.push(componentStats[0]);
+      this.plaqueSumHu.push(componentStats[1]);
+      this.parent.push(plaque);
+      const pixels = this.plaquePixels.reserve(this.plaquePixels.length + count);
+      pixels.set(component.subarray(0, count), this.plaquePixels.length);
+      this.plaquePixels.length += count;
+      // Neighbouring pixels mostly touch the same plaque below: union only when it changes.
+      let lastLinked = -1;
       for (let c = 0; c < count; c++) {
         const q = component[c];
-        if (linksToPrevious && keptOnSlice[q] === k) union(parent, plaque, keptPlaque[q]);
+        if (linksToPrevious && keptOnSlice[q] === k && keptPlaque[q] !== lastLinked) {
+          lastLinked = keptPlaque[q];
+          union(this.parent, plaque, lastLinked);
+        }
         keptOnSlice[q] = stamp;
         keptPlaque[q] = plaque;
       }
     }
   }
-  sliceFirstPlaque[slices] = plaqueSlice.length;
 
-  const plaqueCount = plaqueSlice.length;
-  const peaks = plaquePeakHu.toArray();
-  const plaqueWeight = new Uint8Array(plaqueCount);
-  for (let plaque = 0; plaque < plaqueCount; plaque++) plaqueWeight[plaque] = densityWeight(peaks[plaque], bounds);
-  const lesions = groupLesions(parent, plaqueCount);
+  finish(): CalciumCandidates {
+    if (this.nextSlice !== this.search.slices) throw new RangeError(`only ${this.nextSlice} of ${this.search.slices} slices were searched`);
+    this.sliceFirstPlaque[this.search.slices] = this.plaqueSlice.length;
+    const plaqueCount = this.plaqueSlice.length;
+    const peaks = this.plaquePeakHu.toArray();
+    const plaqueWeight = new Uint8Array(plaqueCount);
+    for (let plaque = 0; plaque < plaqueCount; plaque++) plaqueWeight[plaque] = densityWeight(peaks[plaque], this.search.bounds);
+    const lesions = groupLesions(this.parent, plaqueCount);
+    return {
+      plaqueCount,
+      lesionCount: lesions.lesionCount,
+      plaqueSlice: this.plaqueSlice.toArray(),
+      plaqueFirstPixel: this.plaqueFirstPixel.toArray(),
+      plaquePixelCount: this.plaquePixelCount.toArray(),
+      plaquePeakHu: peaks,
+      plaqueSumHu: this.plaqueSumHu.toArray(),
+      plaqueWeight,
+      plaqueLesion: lesions.plaqueLesion,
+      plaquePixels: this.plaquePixels.toArray(),
+      sliceFirstPlaque: this.sliceFirstPlaque,
+      lesionFirstPlaque: lesions.lesionFirstPlaque,
+      lesionPlaques: lesions.lesionPlaques,
+      bounds: this.search.bounds,
+      minAreaMm2: this.search.minAreaMm2,
+    };
+  }
+}
 
-  return {
-    plaqueCount,
-    lesionCount: lesions.lesionCount,
-    plaqueSlice: plaqueSlice.toArray(),
-    plaqueFirstPixel: plaqueFirstPixel.toArray(),
-    plaquePixelCount: plaquePixelCount.toArray(),
-    plaquePeakHu: peaks,
-    plaqueSumHu: plaqueSumHu.toArray(),
-    plaqueWeight,
-    plaqueLesion: lesions.plaqueLesion,
-    plaquePixels: plaquePixels.toArray(),
-    sliceFirstPlaque,
-    lesionFirstPlaque: lesions.lesionFirstPlaque,
-    lesionPlaques: lesions.lesionPlaques,
-  };
+/**
+ * The first in-slice index >= `from` whose HU reaches the threshold, or `end`. Most voxels are far
+ * below it: eight are rejected at a time. A small function of its own so V8 optimises this hot loop
+ * independently of the bookkeeping around it.
+ */
+function nextCandidate(hu: HuArray, base: number, from: number, end: number, threshold: number): number {
+  let p = from;
+  // Up to the next multiple of eight one by one, then eight at a time.
+  while (p < end && (p & 7) !== 0) {
+    if (hu[base + p] >= threshold) return p;
+    p++;
+  }
+  // (v - threshold) is negative for every voxel below it: the AND of eight such differences keeps
+  // its sign bit only if all eight are below, so one test rejects eight voxels. (Fractional HU
+  // between threshold - 1 and threshold pass this test and are settled by the exact check below.)
+  const lastBlock = end - 7;
+  while (p < lastBlock) {
+    const at = base + p;
+    if (
+      ((hu[at] - threshold) &
+        (hu[at + 1] - threshold) &
+        (hu[at + 2] - threshold) &
+        (hu[at + 3] - threshold) &
+        (hu[at + 4] - threshold) &
+        (hu[at + 5] - threshold) &
+        (hu[at + 6] - threshold) &
+        (hu[at + 7] - threshold)) >=
+      0
+    ) {
+      for (let q = p; q < p + 8; q++) if (hu[base + q] >= threshold) return q;
+    }
+    p += 8;
+  }
+  for (; p < end; p++) if (hu[base + p] >= threshold) return p;
+  return end;
 }
 
 /**
@@ -258,4 +324,14 @@ function groupLesions(parent: Growable<Int32Array>, plaqueCount: number) {
   const lesionPlaques = new Int32Array(plaqueCount);
   for (let plaque = 0; plaque < plaqueCount; plaque++) lesionPlaques[fill[plaqueLesion[plaque]]++] = plaque;
   return { plaqueLesion, lesionCount, lesionFirstPlaque, lesionPlaques };
+}
+
+/** Slices join lesions only when they are consecutive in the acquisition (no missing slice between). */
+export function sliceAdjacency(geometry: Pick<VolumeGeometry, 'slices' | 'slicePositionsMm' | 'sliceIncrementMm'>): Uint8Array {
+  const adjacent = new Uint8Array(geometry.slices);
+  const positions = geometry.slicePositionsMm;
+  for (let k = 1; k < geometry.slices; k++) {
+    adjacent[k] = positions[k] - positions[k - 1] <= 1.5 * geometry.sliceIncrementMm ? 1 : 0;
+  }
+  return adjacent;
 }

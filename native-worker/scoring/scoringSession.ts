@@ -6,7 +6,7 @@ import type { HuArray } from '../dicom/huRescale.js';
 import { pointToIndex, type VolumeGeometry } from '../geometry/volumeGeometry.js';
 import { ALGORITHM_VERSION } from '../algorithmVersion.js';
 import { LABEL_CODE, NO_LABEL, UNASSIGNED, type Artery, type Assignment } from './arteries.js';
-import { findCalciumCandidates, type CalciumCandidates } from './calciumCandidates.js';
+import { findCalciumCandidates, sliceAdjacency, type CalciumCandidates } from './calciumCandidates.js';
 import { resolveMassFactor, type MassFactor, type MassFactorInputs } from './massFactor.js';
 import { scoreByArtery, summarizeCandidates, type CalciumScore, type CandidateSummary, type ScoreScale } from './scores.js';
 import type { ThresholdChoice } from './thresholds.js';
@@ -59,25 +59,32 @@ export class ScoringSession {
   private readonly columns: number;
 
   /**
-   * The HU volume is read once, here; the session keeps only the candidates, so the caller may hand
-   * the volume on (e.g. transfer it to the display) afterwards.
+   * From the HU volume (searched here) or from candidates already found while loading. The session
+   * keeps only the candidates, so the caller may hand the volume on (e.g. to the display) afterwards.
    */
   constructor(
-    hu: HuArray,
+    source: HuArray | CalciumCandidates,
     readonly geometry: VolumeGeometry,
     readonly parameters: ScoringParameters,
   ) {
     this.massFactor = resolveMassFactor(parameters.massFactor);
     this.columns = geometry.columns;
-    this.candidates = findCalciumCandidates(hu, {
-      columns: geometry.columns,
-      rows: geometry.rows,
-      slices: geometry.slices,
-      pixelSpacingMm: geometry.pixelSpacingMm,
-      bounds: parameters.threshold.bounds,
-      minAreaMm2: parameters.minAreaMm2,
-      adjacentToPrevious: adjacency(geometry),
-    });
+    if (ArrayBuffer.isView(source)) {
+      this.candidates = findCalciumCandidates(source, {
+        columns: geometry.columns,
+        rows: geometry.rows,
+        slices: geometry.slices,
+        pixelSpacingMm: geometry.pixelSpacingMm,
+        bounds: parameters.threshold.bounds,
+        minAreaMm2: parameters.minAreaMm2,
+        adjacentToPrevious: sliceAdjacency(geometry),
+      });
+    } else {
+      const sameSearch =
+        source.minAreaMm2 === parameters.minAreaMm2 && source.bounds.every((bound, index) => bound === parameters.threshold.bounds[index]);
+      if (!sameSearch) throw new RangeError('the candidates were found with other thresholds or minimum area than this session uses');
+      this.candidates = source;
+    }
     this.plaqueLabel = new Uint8Array(this.candidates.plaqueCount);
     this.scale = { pixelSpacingMm: geometry.pixelSpacingMm, sliceIncrementMm: geometry.sliceIncrementMm, massFactor: this.massFactor.factor };
   }
@@ -186,14 +193,4 @@ export class ScoringSession {
     const c = this.candidates;
     return c.lesionPlaques.subarray(c.lesionFirstPlaque[lesion], c.lesionFirstPlaque[lesion + 1]);
   }
-}
-
-/** Slices join lesions only when they are consecutive in the acquisition (no missing slice between). */
-function adjacency(geometry: VolumeGeometry): Uint8Array {
-  const adjacent = new Uint8Array(geometry.slices);
-  const positions = geometry.slicePositionsMm;
-  for (let k = 1; k < geometry.slices; k++) {
-    adjacent[k] = positions[k] - positions[k - 1] <= 1.5 * geometry.sliceIncrementMm ? 1 : 0;
-  }
-  return adjacent;
 }

@@ -4,8 +4,7 @@
  * Usage: node --import tsx bench/peakMemoryChild.ts <series folder>; prints one JSON report line.
  */
 import { readFileSync } from 'node:fs';
-import { openSeries } from '../native-worker/openSeries.js';
-import { startScoring } from './qrmPhantom.js';
+import { openScoringSession } from '../native-worker/openScoringSession.js';
 import { collectGarbage } from './stats.js';
 
 export interface PeakMemoryReport {
@@ -39,8 +38,7 @@ collectGarbage();
 const rssBeforeBytes = process.memoryUsage().rss;
 const maxRssBeforeKb = process.resourceUsage().maxRSS;
 const start = performance.now();
-const opened = await openSeries(seriesDir);
-const session = startScoring(opened.series.hu, opened.series.geometry);
+const { opened, session } = await openScoringSession(seriesDir, {});
 session.scores();
 const loadMs = performance.now() - start;
 const report: PeakMemoryReport = {

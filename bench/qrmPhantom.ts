@@ -1,12 +1,10 @@
 /**
  * The shared real phantom as the benchmarks use it: where it is, the scoring parameters of its
- * protocol, and the reader's session over an HU volume.
+ * protocol.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { HuArray } from '../native-worker/dicom/huRescale.js';
-import type { VolumeGeometry } from '../native-worker/geometry/volumeGeometry.js';
-import { ScoringSession, type ScoringParameters } from '../native-worker/scoring/scoringSession.js';
+import type { ScoringParameters } from '../native-worker/scoring/scoringSession.js';
 import { standardThreshold } from '../native-worker/scoring/thresholds.js';
 import { haveSharedData, qrmMassFactor, qrmPhantomDir } from '../test/support/sharedData.js';
 
@@ -18,10 +16,6 @@ export const phantomScoring: ScoringParameters = {
   minAreaMm2: 1,
   massFactor: { calibrated: qrmMassFactor },
 };
-
-export function startScoring(hu: HuArray, geometry: VolumeGeometry): ScoringSession {
-  return new ScoringSession(hu, geometry, phantomScoring);
-}
 
 export function requirePhantom(): void {
   if (!haveSharedData(qrmPhantomDir)) {

@@ -4,12 +4,12 @@ import { openArchive } from './openArchive.js';
 import { importFolder, type ImportSummary } from '../import/folderImport.js';
 import { CliError, USAGE_EXIT } from './cliError.js';
 
-export const IMPORT_USAGE = 'usage: cac import <folder-or-file> [--archive DIR] [--json]';
+export const IMPORT_USAGE = 'usage: cac import <folder-or-file> [--archive DIR] [--json] [--progress]';
 
 export async function importCommand(args: string[], out: (text: string) => void): Promise<void> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { archive: { type: 'string' }, json: { type: 'boolean', default: false } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { archive: { type: 'string' }, json: { type: 'boolean', default: false }, progress: { type: 'boolean', default: false } } });
   } catch (reason) {
     throw new CliError(`${(reason as Error).message}; ${IMPORT_USAGE}`, USAGE_EXIT);
   }
@@ -25,6 +25,10 @@ export async function importCommand(args: string[], out: (text: string) => void)
       signal: controller.signal,
       onProgress: (progress) => {
         // Progress goes to stderr so stdout stays the summary (or the JSON object).
+        if (parsed.values.progress) {
+          process.stderr.write(`progress ${progress.filesDone}/${progress.filesTotal}\n`);
+          return;
+        }
         const now = Date.now();
         if (process.stderr.isTTY && (now - lastShown > 200 || progress.filesDone === progress.filesTotal)) {
           lastShown = now;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` [-- load candidates click memory]: the performance budgets, each measured
+ * `npm run bench` [-- load candidates click memory import]: the performance budgets, each measured
  * against a baseline taken in the same run (DESIGN.md: budgets are ratios, not timed unit tests).
  * Exits 1 when a budget fails, 2 when a benchmark could not run.
  */
@@ -10,12 +10,13 @@ import { openSeries } from '../native-worker/openSeries.js';
 import { benchCandidates320 } from './candidates320.js';
 import { benchClickLatency } from './clickLatency.js';
 import { benchLoadPhantom } from './loadPhantom.js';
+import { benchFolderImport } from './folderImport.js';
 import { benchPeakMemory } from './peakMemory.js';
 import { qrmInserts, qrmPhantomDir, requirePhantom } from './qrmPhantom.js';
 import { describeCheck, formatMs, heading, line, type BudgetCheck } from './stats.js';
 import { TILED_SLICES, tiledClicks, tiledGeometry, tiledVolume, writeTiledSeries } from './tiledPhantom.js';
 
-const BENCHMARKS = ['load', 'candidates', 'click', 'memory'] as const;
+const BENCHMARKS = ['load', 'candidates', 'click', 'memory', 'import'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 function chosenBenchmarks(args: string[]): Set<Benchmark> {
@@ -64,6 +65,8 @@ async function main(): Promise<number> {
       process.off('SIGTERM', removeOnSignal);
     }
   }
+
+  if (chosen.has('import')) checks.push(...(await benchFolderImport()));
 
   heading(`summary (${((performance.now() - startedAt) / 1000).toFixed(0)} s)`);
   for (const check of checks) console.log(`   [${check.benchmark}] ${describeCheck(check)}`);

@@ -126,55 +126,79 @@ export class ArchiveRepository {
    * study or series arriving again is merged; a UID already filed elsewhere is refused.
    */
   recordInstance(record: InstanceRecord): void {
-    const at = now();
+    const failure = this.recordInstances([record])[0];
+    if (failure) throw failure;
+  }
+
+  /**
+   * Record several instances in one commit (one fsync for all: a group commit). Each record is
+   * applied in its own savepoint, so one conflicting record fails alone; the failures are returned
+   * in input order (undefined where the record was written).
+   */
+  recordInstances(records: InstanceRecord[]): Array<Error | undefined> {
+    const failures: Array<Error | undefined> = [];
+    const one = this.db.transaction((record: InstanceRecord) => this.insertInstanceRows(record));
     this.db
       .transaction(() => {
-        const patient = this.statements.upsertPatient.get({
-          patientId: record.patientId,
-          issuer: record.issuerOfPatientId ?? '',
-          patientName: record.patientName ?? null,
-          birthDate: record.patientBirthDate ?? null,
-          sex: record.patientSex ?? null,
-          at,
-        }) as { id: number };
-        const study = this.statements.upsertStudy.get({
-          uid: record.studyInstanceUid,
-          patientRef: patient.id,
-          date: record.studyDate ?? null,
-          time: record.studyTime ?? null,
-          description: record.studyDescription ?? null,
-          accession: record.accessionNumber ?? null,
-          referring: record.referringPhysician ?? null,
-          at,
-        }) as { id: number; patientRef: number };
-        if (study.patientRef !== patient.id) {
-          throw new ArchiveConflictError(`study ${record.studyInstanceUid} is already filed under another patient; this instance names patient ${record.patientId}`);
+        for (const record of records) {
+          try {
+            one(record);
+            failures.push(undefined);
+          } catch (reason) {
+            failures.push(reason instanceof Error ? reason : new Error(String(reason)));
+          }
         }
-        const series = this.statements.upsertSeries.get({
-          uid: record.seriesInstanceUid,
-          studyRef: study.id,
-          number: record.seriesNumber ?? null,
-          modality: record.modality ?? null,
-          description: record.seriesDescription ?? null,
-          at,
-        }) as { id: number; studyRef: number };
-        if (series.studyRef !== study.id) {
-          throw new ArchiveConflictError(`series ${record.seriesInstanceUid} is already filed under another study`);
-        }
-        this.statements.insertInstance.run({
-          sopInstanceUid: record.sopInstanceUid,
-          seriesRef: series.id,
-          sopClassUid: record.sopClassUid,
-          transferSyntaxUid: record.transferSyntaxUid,
-          instanceNumber: record.instanceNumber ?? null,
-          path: record.path,
-          sizeBytes: record.sizeBytes,
-          sha256: record.sha256,
-          at,
-          importJobId: record.importJobId ?? null,
-        });
       })
       .immediate();
+    return failures;
+  }
+
+  private insertInstanceRows(record: InstanceRecord): void {
+    const at = now();
+    const patient = this.statements.upsertPatient.get({
+      patientId: record.patientId,
+      issuer: record.issuerOfPatientId ?? '',
+      patientName: record.patientName ?? null,
+      birthDate: record.patientBirthDate ?? null,
+      sex: record.patientSex ?? null,
+      at,
+    }) as { id: number };
+    const study = this.statements.upsertStudy.get({
+      uid: record.studyInstanceUid,
+      patientRef: patient.id,
+      date: record.studyDate ?? null,
+      time: record.studyTime ?? null,
+      description: record.studyDescription ?? null,
+      accession: record.accessionNumber ?? null,
+      referring: record.referringPhysician ?? null,
+      at,
+    }) as { id: number; patientRef: number };
+    if (study.patientRef !== patient.id) {
+      throw new ArchiveConflictError(`study ${record.studyInstanceUid} is already filed under another patient; this instance names patient ${record.patientId}`);
+    }
+    const series = this.statements.upsertSeries.get({
+      uid: record.seriesInstanceUid,
+      studyRef: study.id,
+      number: record.seriesNumber ?? null,
+      modality: record.modality ?? null,
+      description: record.seriesDescription ?? null,
+      at,
+    }) as { id: number; studyRef: number };
+    if (series.studyRef !== study.id) {
+      throw new ArchiveConflictError(`series ${record.seriesInstanceUid} is already filed under another study`);
+    }
+    this.statements.insertInstance.run({
+      sopInstanceUid: record.sopInstanceUid,
+      seriesRef: series.id,
+      sopClassUid: record.sopClassUid,
+      transferSyntaxUid: record.transferSyntaxUid,
+      instanceNumber: record.instanceNumber ?? null,
+      path: record.path,
+      sizeBytes: record.sizeBytes,
+      sha256: record.sha256,
+      at,
+      importJobId: record.importJobId ?? null,
+    });
   }
 
   findInstance(sopInstanceUid: string): StoredInstance | undefined {

@@ -5,12 +5,11 @@
  * to quarantine with the reason. Nothing received is lost.
  */
 import { EventEmitter } from 'node:events';
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { openArchiveDatabase, type ArchiveDatabase } from '../../db/archiveDatabase.js';
-import { ArchiveConflictError, ArchiveRepository } from '../../db/archiveRepository.js';
+import { ArchiveConflictError, ArchiveRepository, type InstanceRecord } from '../../db/archiveRepository.js';
 import { AuditRepository } from '../../db/auditRepository.js';
 import { ImportJobRepository } from '../../db/importJobRepository.js';
 import { QuarantineRepository } from '../../db/quarantineRepository.js';
@@ -18,6 +17,7 @@ import { DicomLoadError } from '../../native-worker/dicom/loadIssues.js';
 import { readArchiveHeader, type ArchiveHeader } from './archiveHeader.js';
 import { PARTIAL_SUFFIX, writeFileAtomic } from './atomicFile.js';
 import { isValidUid } from './dicomUid.js';
+import { Sha256Pool, sha256Hex } from './sha256Pool.js';
 
 export type IngestStatus = 'stored' | 'duplicate' | 'conflict' | 'quarantined';
 
@@ -69,6 +69,10 @@ export class ArchiveStore extends EventEmitter {
   readonly audit: AuditRepository;
   /** Ingests of one SOP Instance UID run one after the other (two associations may race). */
   private readonly uidLocks = new Map<string, Promise<unknown>>();
+  private readonly hashing = new Sha256Pool();
+  /** Rows of durable files waiting for the next group commit. */
+  private pendingRows: Array<{ record: InstanceRecord; settle: (failure: Error | undefined) => void }> = [];
+  private commitScheduled = false;
 
   private constructor(readonly root: string) {
     super();
@@ -87,6 +91,7 @@ export class ArchiveStore extends EventEmitter {
 
   close(): void {
     this.db.close();
+    void this.hashing.close();
   }
 
   absolutePath(relativePath: string): string {
@@ -121,7 +126,7 @@ export class ArchiveStore extends EventEmitter {
 
   private async file(bytes: Uint8Array, header: ArchiveHeader, origin: IngestOrigin): Promise<IngestOutcome> {
     const sopInstanceUid = header.sopInstanceUid!;
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = await this.hashing.digest(bytes);
     const base = {
       name: origin.name,
       sizeBytes: bytes.length,
@@ -138,29 +143,49 @@ export class ArchiveStore extends EventEmitter {
     }
     const path = [STUDIES_DIR, header.studyInstanceUid!, header.seriesInstanceUid!, `${sopInstanceUid}.dcm`].join('/');
     await writeFileAtomic(this.absolutePath(path), bytes, join(this.root, INCOMING_DIR));
-    try {
-      this.instances.recordInstance({
-        ...header,
-        patientId: header.patientId,
-        studyInstanceUid: header.studyInstanceUid!,
-        seriesInstanceUid: header.seriesInstanceUid!,
-        sopInstanceUid,
-        sopClassUid: header.sopClassUid!,
-        path,
-        sizeBytes: bytes.length,
-        sha256,
-        importJobId: origin.importJobId,
-      });
-    } catch (reason) {
-      if (reason instanceof ArchiveConflictError) {
-        await rm(this.absolutePath(path), { force: true });
-        return this.keepConflict(bytes, sha256, origin, base, `${origin.name}: ${reason.message}`);
-      }
-      throw reason;
+    // The file is durable; its row joins the next group commit (a crash before it leaves an
+    // orphan file that recover() completes).
+    const failure = await this.recordInGroupCommit({
+      ...header,
+      studyInstanceUid: header.studyInstanceUid!,
+      seriesInstanceUid: header.seriesInstanceUid!,
+      sopInstanceUid,
+      sopClassUid: header.sopClassUid!,
+      path,
+      sizeBytes: bytes.length,
+      sha256,
+      importJobId: origin.importJobId,
+    });
+    if (failure) {
+      await rm(this.absolutePath(path), { force: true });
+      if (failure instanceof ArchiveConflictError) return this.keepConflict(bytes, sha256, origin, base, `${origin.name}: ${failure.message}`);
+      throw failure;
     }
     const outcome: IngestOutcome = { ...base, status: 'stored' };
     this.emit('stored', outcome);
     return outcome;
+  }
+
+  /** Rows queued in one turn of the event loop are committed together: one fsync for all. */
+  private recordInGroupCommit(record: InstanceRecord): Promise<Error | undefined> {
+    return new Promise((settle) => {
+      this.pendingRows.push({ record, settle });
+      if (this.commitScheduled) return;
+      this.commitScheduled = true;
+      setImmediate(() => {
+        this.commitScheduled = false;
+        const batch = this.pendingRows;
+        this.pendingRows = [];
+        let failures: Array<Error | undefined>;
+        try {
+          failures = this.instances.recordInstances(batch.map((entry) => entry.record));
+        } catch (reason) {
+          const error = reason instanceof Error ? reason : new Error(String(reason));
+          failures = batch.map(() => error);
+        }
+        batch.forEach((entry, index) => entry.settle(failures[index]));
+      });
+    });
   }
 
   private async keepConflict(bytes: Uint8Array, sha256: string, origin: IngestOrigin, base: Omit<IngestOutcome, 'status'>, reason: string): Promise<IngestOutcome> {
@@ -184,7 +209,7 @@ export class ArchiveStore extends EventEmitter {
     let storedPath: string | null = null;
     let sha256: string | undefined;
     if (bytes.length > 0) {
-      sha256 = createHash('sha256').update(bytes).digest('hex');
+      sha256 = await this.hashing.digest(bytes);
       const safeName = basename(origin.name).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80) || 'unnamed';
       // Named by content: the same bad file imported twice is kept once.
       storedPath = [QUARANTINE_DIR, `${sha256.slice(0, 16)}-${safeName}`].join('/');
@@ -257,7 +282,7 @@ export class ArchiveStore extends EventEmitter {
         sopClassUid: header.sopClassUid!,
         path,
         sizeBytes: bytes.length,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
+        sha256: sha256Hex(bytes),
       });
       return true;
     } catch {

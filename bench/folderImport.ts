@@ -1,0 +1,47 @@
+/**
+ * Issue 3 budget: importing the phantom folder into a fresh archive (parse, hash, durable write,
+ * SQLite rows) within 3x of copying the same files with `cp`. Both write into fresh folders on the
+ * same disk, interleaved; the archive fsyncs every file (what makes it crash-safe), cp does not.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ArchiveStore } from '../main/archive/archiveStore.js';
+import { importFolder } from '../main/import/folderImport.js';
+import { qrmPhantomDir } from './qrmPhantom.js';
+import { budget, describeCheck, describeTimings, formatRatio, heading, line, median, timeInterleaved, type BudgetCheck } from './stats.js';
+
+const run = promisify(execFile);
+export const IMPORT_BUDGET_RATIO = 3;
+
+export async function benchFolderImport(): Promise<BudgetCheck[]> {
+  heading(`5. folder import of the phantom vs cp of the same files (${qrmPhantomDir})`);
+  const scratch = await mkdtemp(join(tmpdir(), 'cac-bench-import-'));
+  let round = 0;
+  try {
+    const copy = async () => {
+      await run('cp', ['-r', qrmPhantomDir, join(scratch, `copy-${round++}`)]);
+    };
+    const importIntoFreshArchive = async () => {
+      const store = ArchiveStore.open(join(scratch, `archive-${round++}`));
+      try {
+        const summary = await importFolder(store, qrmPhantomDir);
+        if (summary.counts.stored !== 47) throw new Error(`import stored ${summary.counts.stored} of 47 files`);
+      } finally {
+        store.close();
+      }
+    };
+    const timings = await timeInterleaved({ copy, importIntoFreshArchive }, { warmupRuns: 1, runs: 5 });
+    const ratio = median(timings.importIntoFreshArchive) / median(timings.copy);
+    line('baseline: cp -r', describeTimings(timings.copy));
+    line('import into a fresh archive', describeTimings(timings.importIntoFreshArchive));
+    line('ratio import / cp', formatRatio(ratio));
+    const check = budget('5 folder import', 'import / cp', ratio, IMPORT_BUDGET_RATIO, formatRatio);
+    console.log(`   ${describeCheck(check)}`);
+    return [check];
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

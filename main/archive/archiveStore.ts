@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { openArchiveDatabase, type ArchiveDatabase } from '../../db/archiveDatabase.js';
 import { ArchiveConflictError, ArchiveRepository, type InstanceRecord } from '../../db/archiveRepository.js';
 import { AuditRepository } from '../../db/auditRepository.js';
@@ -15,7 +15,7 @@ import { ImportJobRepository } from '../../db/importJobRepository.js';
 import { QuarantineRepository } from '../../db/quarantineRepository.js';
 import { DicomLoadError } from '../../native-worker/dicom/loadIssues.js';
 import { readArchiveHeader, type ArchiveHeader } from './archiveHeader.js';
-import { PARTIAL_SUFFIX, writeFileAtomic } from './atomicFile.js';
+import { PARTIAL_SUFFIX, syncDirectory, writeFileAtomic } from './atomicFile.js';
 import { isValidUid } from './dicomUid.js';
 import { Sha256Pool, sha256Hex } from './sha256Pool.js';
 
@@ -126,7 +126,8 @@ export class ArchiveStore extends EventEmitter {
 
   private async file(bytes: Uint8Array, header: ArchiveHeader, origin: IngestOrigin): Promise<IngestOutcome> {
     const sopInstanceUid = header.sopInstanceUid!;
-    const sha256 = await this.hashing.digest(bytes);
+    // Hashing (on another thread) overlaps with writing the file.
+    const hashing = this.hashing.digest(bytes);
     const base = {
       name: origin.name,
       sizeBytes: bytes.length,
@@ -138,13 +139,15 @@ export class ArchiveStore extends EventEmitter {
     };
     const existing = this.instances.findInstance(sopInstanceUid);
     if (existing) {
+      const sha256 = await hashing;
       if (existing.sha256 === sha256) return { ...base, status: 'duplicate' };
       return this.keepConflict(bytes, sha256, origin, base, `SOP Instance UID ${sopInstanceUid} is already archived with different content: the new copy is kept aside, the archived one is unchanged`);
     }
     const path = [STUDIES_DIR, header.studyInstanceUid!, header.seriesInstanceUid!, `${sopInstanceUid}.dcm`].join('/');
-    await writeFileAtomic(this.absolutePath(path), bytes, join(this.root, INCOMING_DIR));
-    // The file is durable; its row joins the next group commit (a crash before it leaves an
-    // orphan file that recover() completes).
+    const [sha256] = await Promise.all([hashing, writeFileAtomic(this.absolutePath(path), bytes, join(this.root, INCOMING_DIR), { syncFolder: false })]);
+    // The file's bytes are durable; the group commit makes its name durable (one folder fsync for
+    // the batch) and then records its row. A crash in between leaves an orphan file that
+    // recover() completes.
     const failure = await this.recordInGroupCommit({
       ...header,
       studyInstanceUid: header.studyInstanceUid!,
@@ -172,20 +175,24 @@ export class ArchiveStore extends EventEmitter {
       this.pendingRows.push({ record, settle });
       if (this.commitScheduled) return;
       this.commitScheduled = true;
-      setImmediate(() => {
-        this.commitScheduled = false;
-        const batch = this.pendingRows;
-        this.pendingRows = [];
-        let failures: Array<Error | undefined>;
-        try {
-          failures = this.instances.recordInstances(batch.map((entry) => entry.record));
-        } catch (reason) {
-          const error = reason instanceof Error ? reason : new Error(String(reason));
-          failures = batch.map(() => error);
-        }
-        batch.forEach((entry, index) => entry.settle(failures[index]));
-      });
+      setImmediate(() => void this.commitPendingRows());
     });
+  }
+
+  private async commitPendingRows(): Promise<void> {
+    this.commitScheduled = false;
+    const batch = this.pendingRows;
+    this.pendingRows = [];
+    let failures: Array<Error | undefined>;
+    try {
+      const folders = new Set(batch.map((entry) => dirname(this.absolutePath(entry.record.path))));
+      await Promise.all([...folders].map((folder) => syncDirectory(folder)));
+      failures = this.instances.recordInstances(batch.map((entry) => entry.record));
+    } catch (reason) {
+      const error = reason instanceof Error ? reason : new Error(String(reason));
+      failures = batch.map(() => error);
+    }
+    batch.forEach((entry, index) => entry.settle(failures[index]));
   }
 
   private async keepConflict(bytes: Uint8Array, sha256: string, origin: IngestOrigin, base: Omit<IngestOutcome, 'status'>, reason: string): Promise<IngestOutcome> {

@@ -32,7 +32,7 @@ function describeWriteFailure(error: NodeJS.ErrnoException, target: string): str
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();
@@ -41,11 +41,22 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Write `bytes` to `target` atomically and durably; `scratchDir` must be on the same disk. */
-export async function writeFileAtomic(target: string, bytes: Uint8Array, scratchDir: string): Promise<void> {
+/** Folders known to exist: mkdir is skipped for them (an archive writes many files per folder). */
+const knownFolders = new Set<string>();
+
+/**
+ * Write `bytes` to `target` atomically and durably; `scratchDir` must be on the same disk. With
+ * syncFolder false the caller fsyncs the target's folder itself (once for many files) before it
+ * relies on the new name.
+ */
+export async function writeFileAtomic(target: string, bytes: Uint8Array, scratchDir: string, { syncFolder = true } = {}): Promise<void> {
   const temporary = join(scratchDir, `${randomUUID()}${PARTIAL_SUFFIX}`);
   try {
-    await mkdir(dirname(target), { recursive: true });
+    const folder = dirname(target);
+    if (!knownFolders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      knownFolders.add(folder);
+    }
     const handle = await open(temporary, 'wx');
     try {
       await handle.writeFile(bytes);
@@ -53,9 +64,15 @@ export async function writeFileAtomic(target: string, bytes: Uint8Array, scratch
     } finally {
       await handle.close();
     }
-    await rename(temporary, target);
-    await syncDirectory(dirname(target));
+    await rename(temporary, target).catch(async (reason: NodeJS.ErrnoException) => {
+      // The folder was removed since we cached it (e.g. emptied by a recovery): make it again.
+      if (reason.code !== 'ENOENT') throw reason;
+      await mkdir(folder, { recursive: true });
+      await rename(temporary, target);
+    });
+    if (syncFolder) await syncDirectory(folder);
   } catch (reason) {
+    knownFolders.delete(dirname(target));
     await rm(temporary, { force: true }).catch(() => undefined);
     const error = reason as NodeJS.ErrnoException;
     throw new ArchiveWriteError(describeWriteFailure(error, target), error);

@@ -79,7 +79,7 @@ export async function importFolder(store: ArchiveStore, path: string, options: F
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, files.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 8, files.length)) }, worker));
   } catch (reason) {
     if (options.signal?.aborted) {
       status = 'cancelled';

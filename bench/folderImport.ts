@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ArchiveStore } from '../main/archive/archiveStore.js';
 import { importFolder } from '../main/import/folderImport.js';
-import { sha256Hex } from '../main/archive/sha256Pool.js';
+import { sha256Hex } from '../main/archive/archiveWriterPool.js';
 import { phantomFiles, qrmPhantomDir } from './qrmPhantom.js';
 import { budget, describeCheck, describeTimings, formatRatio, heading, line, median, timeInterleaved, type BudgetCheck } from './stats.js';
 

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { openArchiveDatabase, type ArchiveDatabase } from '../../db/archiveDatabase.js';
 import { ArchiveConflictError, ArchiveRepository, type InstanceRecord } from '../../db/archiveRepository.js';
@@ -15,9 +15,9 @@ import { ImportJobRepository } from '../../db/importJobRepository.js';
 import { QuarantineRepository } from '../../db/quarantineRepository.js';
 import { DicomLoadError } from '../../native-worker/dicom/loadIssues.js';
 import { readArchiveHeader, type ArchiveHeader } from './archiveHeader.js';
-import { PARTIAL_SUFFIX, syncDirectory, writeFileAtomic } from './atomicFile.js';
+import { PARTIAL_SUFFIX, syncDirectory } from './atomicFile.js';
 import { isValidUid } from './dicomUid.js';
-import { Sha256Pool, sha256Hex } from './sha256Pool.js';
+import { ArchiveWriterPool, sha256Hex } from './archiveWriterPool.js';
 
 export type IngestStatus = 'stored' | 'duplicate' | 'conflict' | 'quarantined';
 
@@ -27,6 +27,11 @@ export interface IngestOrigin {
   /** e.g. "folder /media/cdrom", "C-STORE from CT_SCANNER@10.0.0.5". */
   source: string;
   importJobId?: number;
+  /**
+   * The caller hands its buffer over: it is moved to the writer thread without a copy and must not
+   * be used after ingest() is called.
+   */
+  handOverBytes?: boolean;
 }
 
 export interface IngestOutcome {
@@ -69,13 +74,16 @@ export class ArchiveStore extends EventEmitter {
   readonly audit: AuditRepository;
   /** Ingests of one SOP Instance UID run one after the other (two associations may race). */
   private readonly uidLocks = new Map<string, Promise<unknown>>();
-  private readonly hashing = new Sha256Pool();
+  private readonly writers = new ArchiveWriterPool();
   /** Rows of durable files waiting for the next group commit. */
   private pendingRows: Array<{ record: InstanceRecord; settle: (failure: Error | undefined) => void }> = [];
   private commitScheduled = false;
 
+  private readonly scratchDir: string;
+
   private constructor(readonly root: string) {
     super();
+    this.scratchDir = join(root, INCOMING_DIR);
     for (const dir of [STUDIES_DIR, INCOMING_DIR, QUARANTINE_DIR, CONFLICTS_DIR]) mkdirSync(join(root, dir), { recursive: true });
     this.db = openArchiveDatabase(join(root, DATABASE_FILE));
     this.instances = new ArchiveRepository(this.db);
@@ -91,7 +99,7 @@ export class ArchiveStore extends EventEmitter {
 
   close(): void {
     this.db.close();
-    void this.hashing.close();
+    void this.writers.close();
   }
 
   absolutePath(relativePath: string): string {
@@ -126,8 +134,6 @@ export class ArchiveStore extends EventEmitter {
 
   private async file(bytes: Uint8Array, header: ArchiveHeader, origin: IngestOrigin): Promise<IngestOutcome> {
     const sopInstanceUid = header.sopInstanceUid!;
-    // Hashing (on another thread) overlaps with writing the file.
-    const hashing = this.hashing.digest(bytes);
     const base = {
       name: origin.name,
       sizeBytes: bytes.length,
@@ -139,12 +145,12 @@ export class ArchiveStore extends EventEmitter {
     };
     const existing = this.instances.findInstance(sopInstanceUid);
     if (existing) {
-      const sha256 = await hashing;
+      const sha256 = await this.writers.run(bytes);
       if (existing.sha256 === sha256) return { ...base, status: 'duplicate' };
       return this.keepConflict(bytes, sha256, origin, base, `SOP Instance UID ${sopInstanceUid} is already archived with different content: the new copy is kept aside, the archived one is unchanged`);
     }
     const path = [STUDIES_DIR, header.studyInstanceUid!, header.seriesInstanceUid!, `${sopInstanceUid}.dcm`].join('/');
-    const [sha256] = await Promise.all([hashing, writeFileAtomic(this.absolutePath(path), bytes, join(this.root, INCOMING_DIR), { syncFolder: false })]);
+    const sha256 = await this.writers.run(bytes, { target: this.absolutePath(path), scratchDir: this.scratchDir, syncFolder: false, transfer: origin.handOverBytes === true });
     // The file's bytes are durable; the group commit makes its name durable (one folder fsync for
     // the batch) and then records its row. A crash in between leaves an orphan file that
     // recover() completes.
@@ -155,13 +161,13 @@ export class ArchiveStore extends EventEmitter {
       sopInstanceUid,
       sopClassUid: header.sopClassUid!,
       path,
-      sizeBytes: bytes.length,
+      sizeBytes: base.sizeBytes,
       sha256,
       importJobId: origin.importJobId,
     });
     if (failure) {
+      if (failure instanceof ArchiveConflictError) return this.moveAsideAsConflict(path, sha256, origin, base, `${origin.name}: ${failure.message}`);
       await rm(this.absolutePath(path), { force: true });
-      if (failure instanceof ArchiveConflictError) return this.keepConflict(bytes, sha256, origin, base, `${origin.name}: ${failure.message}`);
       throw failure;
     }
     const outcome: IngestOutcome = { ...base, status: 'stored' };
@@ -195,16 +201,36 @@ export class ArchiveStore extends EventEmitter {
     batch.forEach((entry, index) => entry.settle(failures[index]));
   }
 
+  /** A file already written under its archive name whose row was refused: move it to conflicts/. */
+  private async moveAsideAsConflict(path: string, sha256: string, origin: IngestOrigin, base: Omit<IngestOutcome, 'status'>, reason: string): Promise<IngestOutcome> {
+    const aside = [CONFLICTS_DIR, base.sopInstanceUid!, `${sha256}.dcm`].join('/');
+    await mkdir(dirname(this.absolutePath(aside)), { recursive: true });
+    await rename(this.absolutePath(path), this.absolutePath(aside));
+    await syncDirectory(dirname(this.absolutePath(aside)));
+    this.quarantine.add({
+      originalName: origin.name,
+      storedPath: aside,
+      code: 'conflict',
+      reason,
+      sopInstanceUid: base.sopInstanceUid,
+      sizeBytes: base.sizeBytes,
+      sha256,
+      source: origin.source,
+      importJobId: origin.importJobId,
+    });
+    return { ...base, status: 'conflict', code: 'conflict', reason };
+  }
+
   private async keepConflict(bytes: Uint8Array, sha256: string, origin: IngestOrigin, base: Omit<IngestOutcome, 'status'>, reason: string): Promise<IngestOutcome> {
     const path = [CONFLICTS_DIR, base.sopInstanceUid!, `${sha256}.dcm`].join('/');
-    await writeFileAtomic(this.absolutePath(path), bytes, join(this.root, INCOMING_DIR));
+    await this.writers.run(bytes, { target: this.absolutePath(path), scratchDir: this.scratchDir });
     this.quarantine.add({
       originalName: origin.name,
       storedPath: path,
       code: 'conflict',
       reason,
       sopInstanceUid: base.sopInstanceUid,
-      sizeBytes: bytes.length,
+      sizeBytes: base.sizeBytes,
       sha256,
       source: origin.source,
       importJobId: origin.importJobId,
@@ -215,15 +241,16 @@ export class ArchiveStore extends EventEmitter {
   private async putInQuarantine(bytes: Uint8Array, origin: IngestOrigin, code: string, reason: string): Promise<IngestOutcome> {
     let storedPath: string | null = null;
     let sha256: string | undefined;
-    if (bytes.length > 0) {
-      sha256 = await this.hashing.digest(bytes);
+    const sizeBytes = bytes.length;
+    if (sizeBytes > 0) {
       const safeName = basename(origin.name).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80) || 'unnamed';
       // Named by content: the same bad file imported twice is kept once.
+      sha256 = sha256Hex(bytes);
       storedPath = [QUARANTINE_DIR, `${sha256.slice(0, 16)}-${safeName}`].join('/');
-      await writeFileAtomic(this.absolutePath(storedPath), bytes, join(this.root, INCOMING_DIR));
+      await this.writers.run(bytes, { target: this.absolutePath(storedPath), scratchDir: this.scratchDir, transfer: true });
     }
-    this.quarantine.add({ originalName: origin.name, storedPath, code, reason, sizeBytes: bytes.length, sha256, source: origin.source, importJobId: origin.importJobId });
-    return { status: 'quarantined', name: origin.name, sizeBytes: bytes.length, code, reason };
+    this.quarantine.add({ originalName: origin.name, storedPath, code, reason, sizeBytes, sha256, source: origin.source, importJobId: origin.importJobId });
+    return { status: 'quarantined', name: origin.name, sizeBytes, code, reason };
   }
 
   private async withUidLock<T>(uid: string, work: () => Promise<T>): Promise<T> {

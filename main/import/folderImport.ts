@@ -68,10 +68,11 @@ export async function importFolder(store: ArchiveStore, path: string, options: F
         options.signal?.throwIfAborted();
         const file = files[next++];
         const bytes = await readFile(file).then((buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), () => new Uint8Array(0));
-        const outcome = await store.ingest(bytes, { name: file, source: `folder ${path}`, importJobId: jobId });
+        const size = bytes.length;
+        const outcome = await store.ingest(bytes, { name: file, source: `folder ${path}`, importJobId: jobId, handOverBytes: true });
         tally(outcome, file);
         counts.filesDone++;
-        counts.bytesDone += bytes.length;
+        counts.bytesDone += size;
         report(file, outcome.seriesDescription ?? outcome.seriesInstanceUid);
         if (counts.filesDone - lastSaved >= 50) {
           lastSaved = counts.filesDone;

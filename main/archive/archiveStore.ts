@@ -203,30 +203,24 @@ export class ArchiveStore extends EventEmitter {
 
   /** A file already written under its archive name whose row was refused: move it to conflicts/. */
   private async moveAsideAsConflict(path: string, sha256: string, origin: IngestOrigin, base: Omit<IngestOutcome, 'status'>, reason: string): Promise<IngestOutcome> {
-    const aside = [CONFLICTS_DIR, base.sopInstanceUid!, `${sha256}.dcm`].join('/');
+    const aside = conflictPath(base.sopInstanceUid!, sha256);
     await mkdir(dirname(this.absolutePath(aside)), { recursive: true });
     await rename(this.absolutePath(path), this.absolutePath(aside));
     await syncDirectory(dirname(this.absolutePath(aside)));
-    this.quarantine.add({
-      originalName: origin.name,
-      storedPath: aside,
-      code: 'conflict',
-      reason,
-      sopInstanceUid: base.sopInstanceUid,
-      sizeBytes: base.sizeBytes,
-      sha256,
-      source: origin.source,
-      importJobId: origin.importJobId,
-    });
-    return { ...base, status: 'conflict', code: 'conflict', reason };
+    return this.recordConflict(aside, sha256, origin, base, reason);
   }
 
+  /** New bytes for an archived SOP Instance UID: kept in conflicts/, the archived file untouched. */
   private async keepConflict(bytes: Uint8Array, sha256: string, origin: IngestOrigin, base: Omit<IngestOutcome, 'status'>, reason: string): Promise<IngestOutcome> {
-    const path = [CONFLICTS_DIR, base.sopInstanceUid!, `${sha256}.dcm`].join('/');
-    await this.writers.run(bytes, { target: this.absolutePath(path), scratchDir: this.scratchDir });
+    const aside = conflictPath(base.sopInstanceUid!, sha256);
+    await this.writers.run(bytes, { target: this.absolutePath(aside), scratchDir: this.scratchDir });
+    return this.recordConflict(aside, sha256, origin, base, reason);
+  }
+
+  private recordConflict(storedPath: string, sha256: string, origin: IngestOrigin, base: Omit<IngestOutcome, 'status'>, reason: string): IngestOutcome {
     this.quarantine.add({
       originalName: origin.name,
-      storedPath: path,
+      storedPath,
       code: 'conflict',
       reason,
       sopInstanceUid: base.sopInstanceUid,
@@ -323,6 +317,10 @@ export class ArchiveStore extends EventEmitter {
       return false;
     }
   }
+}
+
+function conflictPath(sopInstanceUid: string, sha256: string): string {
+  return [CONFLICTS_DIR, sopInstanceUid, `${sha256}.dcm`].join('/');
 }
 
 async function walk(dir: string): Promise<string[]> {

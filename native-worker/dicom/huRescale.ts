@@ -91,7 +91,10 @@ function padding(value: number | undefined, rangeLimit: number | undefined, end:
   return end === 'low' ? Math.min(value, rangeLimit) : Math.max(value, rangeLimit);
 }
 
-/** Int16 stored + integral intercept into Int16, clamping what would overflow. */
+/**
+ * Int16 stored + integral intercept into Int16, clamping what would overflow. Deliberately a twin
+ * of addInterceptUnsigned: one array type per loop keeps V8's element access monomorphic.
+ */
 function addInterceptSigned(stored: Int16Array, target: Int16Array, offset: number, count: number, intercept: number): number {
   let clamped = 0;
   for (let p = 0; p < count; p++) {

@@ -28,7 +28,8 @@ function writeDurably(bytes, target, scratchDir, syncFolder) {
     const fd = fs.openSync(temporary, 'wx');
     try {
       for (let written = 0; written < bytes.length; ) written += fs.writeSync(fd, bytes, written);
-      fs.fsyncSync(fd);
+      // fdatasync: the data and its size; the new name is made durable by the folder fsync.
+      fs.fdatasyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }

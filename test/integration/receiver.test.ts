@@ -518,7 +518,8 @@ describe.skipIf(!haveTools || !havePhantom)('DICOM receiver with dcmtk as the sc
     await waitFor('study-complete', () => completions.length === 1, 5_000);
     const lastObjectAt = harness.outcomes[harness.outcomes.length - 1].at;
     expect(completions[0].studyInstanceUid).toBe(harness.outcomes[0].outcome.studyInstanceUid);
-    expect(completions[0].at - lastObjectAt).toBeGreaterThanOrEqual(290);
+    // Quiet is counted from the row's commit, which precedes the object event by a little (more under load).
+    expect(completions[0].at - lastObjectAt).toBeGreaterThanOrEqual(200);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(completions).toHaveLength(1);
     expect(harness.store.instances.listStudies()[0].completeAt).not.toBeNull();

@@ -1,0 +1,274 @@
+/**
+ * The one API the renderer calls, whatever carries it (Electron preload IPC or the browser-mode
+ * host's HTTP + WebSocket): per channel a zod schema for the request (validated at the boundary,
+ * in the handler table) and the TypeScript type of the response, plus the events pushed to the UI.
+ * This file has no Node imports beyond types, so the preload and the renderer can share it.
+ */
+import { z } from 'zod';
+import type { SeriesSummary, StudySummary } from '../../db/archiveRepository.js';
+import type { ImportProgress, ImportSummary } from '../import/folderImport.js';
+import type { StudyMatch } from '../pacs/pacsMatches.js';
+import { studyQuerySchema } from '../pacs/pacsMatches.js';
+import type { RetrieveSummary } from '../pacs/retrieveJob.js';
+import type { LoadIssue } from '../../native-worker/dicom/loadIssues.js';
+import type { SeriesFacts, ScoringOptions } from '../../native-worker/protocol.js';
+import type { Assignment } from '../../native-worker/scoring/arteries.js';
+import type { AssignmentOutcome, ScoreSheet } from '../../native-worker/scoring/scoringSession.js';
+import { settingsPatchSchema, type Settings } from './settings.js';
+
+// ---------------------------------------------------------------- request schemas
+
+const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))+$/;
+/** A DICOM UID: validated here so no request can smuggle a path into an archive file name. */
+export const uidSchema = z.string().max(64, 'a DICOM UID has at most 64 characters').regex(UID_PATTERN, 'not a DICOM UID');
+
+/** A finite number: NaN and Infinity (possible over IPC, not over JSON) are refused. */
+const coordinateMm = z.number().refine(Number.isFinite, 'a coordinate must be a finite number (mm)');
+
+export const assignmentSchema = z.strictObject({
+  artery: z.enum(['LM', 'LAD', 'LCX', 'RCA', 'excluded']),
+  /** Where the reader clicked, LPS mm. */
+  point: z.tuple([coordinateMm, coordinateMm, coordinateMm]),
+  scope: z.enum(['lesion', 'slice']),
+});
+
+const readingIdSchema = z.number().int().positive();
+const revisionSchema = z.number().int().nonnegative();
+const pacsNameSchema = z.string().trim().min(1, 'name the PACS (as in settings)').max(64);
+const noRequest = z.strictObject({});
+
+export const requestSchemas = {
+  'app.info': noRequest,
+  'studies.list': z.strictObject({
+    text: z.string().max(128).optional(),
+    limit: z.number().int().min(1).max(5000).optional(),
+  }),
+  'studies.series': z.strictObject({ studyInstanceUid: uidSchema }),
+  'import.start': z.strictObject({
+    path: z
+      .string()
+      .trim()
+      .min(1, 'choose a folder or file to import')
+      .max(4096)
+      // Absolute only: a relative path would be read against wherever the app happened to start.
+      .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'give the full path of the folder or file (e.g. /media/cdrom or D:\\)'),
+  }),
+  'import.cancel': z.strictObject({ importJobId: z.number().int().positive() }),
+  'pacs.echo': z.strictObject({ pacs: pacsNameSchema }),
+  'pacs.findStudies': z.strictObject({
+    pacs: pacsNameSchema,
+    query: studyQuerySchema,
+    /** DICOMweb (QIDO-RS) when the PACS has a DICOMweb URL and this is set; C-FIND otherwise. */
+    via: z.enum(['dimse', 'dicomweb']).optional(),
+  }),
+  'pacs.retrieve': z.strictObject({
+    pacs: pacsNameSchema,
+    studyInstanceUid: uidSchema,
+    seriesInstanceUid: uidSchema.optional(),
+    method: z.enum(['C-GET', 'C-MOVE', 'WADO-RS']).optional(),
+  }),
+  'reading.open': z.strictObject({ studyInstanceUid: uidSchema, seriesInstanceUid: uidSchema }),
+  'reading.assign': z.strictObject({ readingId: readingIdSchema, revision: revisionSchema, assignment: assignmentSchema }),
+  'reading.undo': z.strictObject({ readingId: readingIdSchema, revision: revisionSchema }),
+  'reading.redo': z.strictObject({ readingId: readingIdSchema, revision: revisionSchema }),
+  'reading.volume': z.strictObject({ readingId: readingIdSchema }),
+  'reading.labels': z.strictObject({ readingId: readingIdSchema }),
+  'reading.close': z.strictObject({ readingId: readingIdSchema }),
+  'settings.get': noRequest,
+  'settings.update': z.strictObject({ patch: settingsPatchSchema }),
+} as const;
+
+export type Channel = keyof typeof requestSchemas;
+export const CHANNELS = Object.keys(requestSchemas) as Channel[];
+
+/** Channels whose response is bytes (an ArrayBuffer), not JSON: the host serves them as octet-stream. */
+export const BINARY_CHANNELS = ['reading.volume', 'reading.labels'] as const satisfies readonly Channel[];
+export type BinaryChannel = (typeof BINARY_CHANNELS)[number];
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, name);
+}
+
+// ---------------------------------------------------------------- responses
+
+export interface AppInfo {
+  productName: string;
+  version: string;
+  algorithmVersion: string;
+  dataDirectory: string;
+  archiveFolder: string;
+  reader: string;
+  /** Set when the archive was checked after an unclean stop. */
+  recovery?: string;
+  /** Things the user should know about this start (settings file kept aside, archive repaired). */
+  notices: string[];
+  /** The DICOM receiver (C-STORE from scanners, C-MOVE results) as the settings asked for it. */
+  receiver: ReceiverStatus;
+  /** The demo study imported on first start, if any. */
+  demoStudy?: { studyInstanceUid: string; source: 'qrm-phantom' | 'synthetic-phantom' };
+}
+
+export interface ReceiverStatus {
+  enabled: boolean;
+  listening: boolean;
+  aeTitle: string;
+  port: number;
+  /** Why it is not listening although enabled (port in use, no rights for the port). */
+  problem?: string;
+}
+
+/** VolumeGeometry with its typed arrays as plain arrays (JSON-safe over both transports). */
+export interface GeometryView {
+  columns: number;
+  rows: number;
+  slices: number;
+  pixelSpacingMm: [number, number];
+  rowDirection: [number, number, number];
+  columnDirection: [number, number, number];
+  normal: [number, number, number];
+  sliceOrigins: number[];
+  slicePositionsMm: number[];
+  sliceIncrementMm: number;
+}
+
+export interface LesionIndexView {
+  plaqueCount: number;
+  lesionCount: number;
+  plaqueSlice: number[];
+  plaqueLesion: number[];
+  plaquePeakHu: number[];
+}
+
+/** How to fetch the HU volume: `channel` over IPC, `path` (with the token) over HTTP. */
+export interface VolumeHandle {
+  channel: 'reading.volume';
+  path: string;
+  byteLength: number;
+  huType: 'int16' | 'float32';
+}
+
+export interface RestoredWork {
+  /** Saved assignments replayed on open. */
+  assignments: number;
+  /** Saved assignments that found no calcium when replayed (the series or the algorithm changed). */
+  missed: AssignmentOutcome[];
+  /** The saved scores equal the replayed ones (always true unless the algorithm changed). */
+  scoresMatchSaved: boolean;
+  /** Set when the reading was saved by another algorithm version than the one running now. */
+  algorithmVersionChanged?: { saved: string; current: string; message: string };
+}
+
+export interface ReadingView {
+  readingId: number;
+  revision: number;
+  reader: string;
+  series: SeriesFacts;
+  geometry: GeometryView;
+  volume: VolumeHandle;
+  issues: LoadIssue[];
+  lesions: LesionIndexView;
+  parameters: ScoringOptions;
+  assignments: Assignment[];
+  /** How many undone assignments reading.redo can bring back. */
+  redoDepth: number;
+  scores: ScoreSheet;
+  restored: RestoredWork;
+}
+
+export interface ReadingChange {
+  revision: number;
+  scores: ScoreSheet;
+  assignments: number;
+  redoDepth: number;
+}
+
+export interface AssignResponse extends ReadingChange {
+  outcome: AssignmentOutcome;
+}
+
+export interface UndoResponse extends ReadingChange {
+  /** What was taken back (or brought back, for redo); null when there was nothing to do. */
+  assignment: Assignment | null;
+}
+
+export interface SettingsResponse {
+  settings: Settings;
+  /** Changes that take effect only after a restart (e.g. the archive folder). */
+  restartRequired: boolean;
+  /** The DICOM receiver after the settings were applied (it restarts when its settings change). */
+  receiver?: ReceiverStatus;
+}
+
+export interface ResponseByChannel {
+  'app.info': AppInfo;
+  'studies.list': { studies: StudySummary[] };
+  'studies.series': { series: SeriesSummary[] };
+  'import.start': { importJobId: number };
+  'import.cancel': { cancelled: boolean };
+  'pacs.echo': { elapsedMs: number };
+  'pacs.findStudies': { studies: StudyMatch[] };
+  'pacs.retrieve': RetrieveSummary;
+  'reading.open': ReadingView;
+  'reading.assign': AssignResponse;
+  'reading.undo': UndoResponse;
+  'reading.redo': UndoResponse;
+  /** HU voxels, column fastest, then row, then slice (ascending position); see VolumeHandle.huType. */
+  'reading.volume': ArrayBuffer;
+  /** One byte a voxel: 0 background, 1 LM, 2 LAD, 3 LCX, 4 RCA, 5 excluded, 6 unassigned calcium. */
+  'reading.labels': ArrayBuffer;
+  'reading.close': { closed: boolean };
+  'settings.get': SettingsResponse;
+  'settings.update': SettingsResponse;
+}
+
+/** Request and response per channel: what the preload exposes and the renderer calls. */
+export type CacApi = {
+  [C in Channel]: { request: z.input<(typeof requestSchemas)[C]>; response: ResponseByChannel[C] };
+};
+
+export type CacRequest<C extends Channel> = CacApi[C]['request'];
+export type CacResponse<C extends Channel> = CacApi[C]['response'];
+
+// ---------------------------------------------------------------- errors
+
+export type ApiErrorCode =
+  | 'bad-request'
+  | 'not-found'
+  /** The reading was changed in another window (stale revision): reload. */
+  | 'conflict'
+  /** The scoring worker stopped; it has restarted and the next request works. */
+  | 'worker-crashed'
+  /** The series cannot be loaded for scoring (missing slices, not a CT, several series ...). */
+  | 'load-failed'
+  /** The PACS could not be reached or refused: the message says which PACS and what to check. */
+  | 'pacs-failed'
+  | 'internal'
+  /** Browser mode only, from the host before any handler runs: no or a wrong token (HTTP 401). */
+  | 'unauthorized'
+  /** Browser mode only: another Host or Origin than the workstation's own page (HTTP 403/421). */
+  | 'forbidden';
+
+export interface ApiError {
+  code: ApiErrorCode;
+  /** A sentence a technologist can act on; never a stack trace. */
+  message: string;
+  details?: string[];
+}
+
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+// ---------------------------------------------------------------- events
+
+export interface CacEvents {
+  'import.progress': { importJobId: number; progress: ImportProgress };
+  'import.done': { importJobId: number; summary: ImportSummary };
+  /** The archive stored objects of these studies, or they completed (nothing arrived for a while). */
+  'studies.changed': { studyInstanceUids: string[]; reason: 'stored' | 'complete' | 'import' | 'retrieve' };
+  'worker.crashed': { message: string; exitCode: number | null; signal: string | null };
+  /** Another window saved a change to this reading: its revision moved on. */
+  'reading.changed': { readingId: number; revision: number };
+}
+
+export type CacEventName = keyof CacEvents;
+export type CacEvent = { [E in CacEventName]: { type: E; payload: CacEvents[E] } }[CacEventName];
+export const EVENT_NAMES: readonly CacEventName[] = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed'];

@@ -1,0 +1,162 @@
+/**
+ * The real services behind the API for one data directory: settings.json, the archive (recovered
+ * after an unclean stop), the scoring worker process, the event hub fed by the archive, and on the
+ * very first start a demo study so a new user has something to score.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ArchiveStore } from '../archive/archiveStore.js';
+import { StudyCompletionWatcher } from '../archive/studyCompletion.js';
+import { describeRecovery } from '../cli/openArchive.js';
+import { importFolder } from '../import/folderImport.js';
+import { defaultArchiveDirectory, PRODUCT_NAME } from '../settings/dataDirectory.js';
+import { ScoringWorkerClient, type ScoringWorkerOptions } from '../worker/scoringWorkerClient.js';
+import { ALGORITHM_VERSION } from '../../native-worker/algorithmVersion.js';
+import { qrmPhantomDir } from '../../test/support/sharedData.js';
+import { writePhantomSeries } from '../../test/phantom/syntheticPhantom.js';
+import type { AppInfo } from './contract.js';
+import { ApiEventHub } from './eventHub.js';
+import type { ApiServices } from './handlers.js';
+import { ReceiverService } from './receiverService.js';
+import { SettingsStore } from './settingsStore.js';
+
+export interface CreateServicesOptions {
+  /**
+   * Import a demo study into an empty archive on the first start (default true: the QRM phantom
+   * when the shared data is there, else a synthetic one; 'synthetic' forces the latter).
+   */
+  demoStudy?: boolean | 'synthetic';
+  worker?: ScoringWorkerOptions;
+  /** A study counts as complete after this long without new objects (default 10 s). */
+  studyQuietMs?: number;
+  /** Where the DICOM receiver listens when enabled (default all interfaces: the scanner is on the LAN). */
+  receiverHost?: string;
+}
+
+export interface WorkstationServices extends ApiServices {
+  events: ApiEventHub;
+  receiver: ReceiverService;
+  dataDirectory: string;
+  close(): Promise<void>;
+}
+
+/** Stored objects are announced per study at most this often (an import stores hundreds a second). */
+const STUDIES_CHANGED_DEBOUNCE_MS = 250;
+
+export async function createServices(dataDirectory: string, options: CreateServicesOptions = {}): Promise<WorkstationServices> {
+  mkdirSync(dataDirectory, { recursive: true });
+  const settings = new SettingsStore(dataDirectory);
+  const archiveFolder = settings.get().archiveFolder ?? defaultArchiveDirectory(dataDirectory);
+  const store = ArchiveStore.open(archiveFolder);
+  const recovery = describeRecovery(await store.recover());
+  const events = new ApiEventHub();
+  const worker = new ScoringWorkerClient(options.worker);
+  worker.on('crash', ({ exitCode, signal }) => {
+    const why = signal ? `was killed (${signal})` : `stopped (exit code ${exitCode})`;
+    events.emit('worker.crashed', { message: `the scoring worker ${why}; it restarts with the next request`, exitCode, signal });
+  });
+
+  const changedStudies = new Set<string>();
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushChangedStudies = () => {
+    flushTimer = undefined;
+    if (changedStudies.size === 0) return;
+    const studyInstanceUids = [...changedStudies];
+    changedStudies.clear();
+    events.emit('studies.changed', { studyInstanceUids, reason: 'stored' });
+  };
+  store.on('stored', (outcome) => {
+    if (outcome.studyInstanceUid) changedStudies.add(outcome.studyInstanceUid);
+    flushTimer ??= setTimeout(flushChangedStudies, STUDIES_CHANGED_DEBOUNCE_MS);
+  });
+  const completion = new StudyCompletionWatcher(store, {
+    quietMs: options.studyQuietMs ?? 10_000,
+    onError: (error) => console.error('[services] study completion check failed:', error.message),
+  });
+  completion.on('study-complete', (studyInstanceUid) => events.emit('studies.changed', { studyInstanceUids: [studyInstanceUid], reason: 'complete' }));
+
+  const receiver = new ReceiverService(store, { host: options.receiverHost });
+  await receiver.apply(settings.get().receiver);
+
+  let demoStudy: AppInfo['demoStudy'];
+  if (options.demoStudy !== false && settings.firstStart && store.instances.listStudies({ limit: 1 }).length === 0) {
+    demoStudy = await importDemoStudy(store, options.demoStudy === 'synthetic' ? undefined : qrmPhantomDir);
+  }
+
+  const version = productVersion();
+  const info = (): AppInfo => ({
+    productName: PRODUCT_NAME,
+    version,
+    algorithmVersion: ALGORITHM_VERSION,
+    dataDirectory,
+    archiveFolder,
+    reader: settings.get().readerName,
+    receiver: receiver.status(),
+    notices: [...settings.notices, ...(recovery ? [recovery] : [])],
+    ...(recovery ? { recovery } : {}),
+    ...(demoStudy ? { demoStudy } : {}),
+  });
+
+  return {
+    store,
+    worker,
+    settings,
+    events,
+    receiver,
+    emit: events.emit,
+    info,
+    dataDirectory,
+    async close() {
+      completion.stop();
+      if (flushTimer) clearTimeout(flushTimer);
+      await receiver.close();
+      await worker.close();
+      store.close();
+    },
+  };
+}
+
+/** The shared QRM phantom when it is beside the checkout, else a small synthetic phantom. */
+async function importDemoStudy(store: ArchiveStore, phantomDir: string | undefined): Promise<AppInfo['demoStudy']> {
+  if (phantomDir && existsSync(phantomDir)) {
+    await importFolder(store, phantomDir);
+    const study = store.instances.listStudies({ limit: 1 })[0];
+    return study && { studyInstanceUid: study.studyInstanceUid, source: 'qrm-phantom' };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'cac-demo-'));
+  try {
+    // Two inserts, 4 x 4 mm on three 3 mm slices at 450 HU and 250 HU (the `cac demo` phantom).
+    const series = await writePhantomSeries(dir, {
+      rows: 128,
+      columns: 128,
+      pixelSpacingMm: [0.5, 0.5],
+      slices: 8,
+      sliceThicknessMm: 3,
+      sliceIncrementMm: 3,
+      backgroundHu: 40,
+      noiseSdHu: 10,
+      patientName: 'DEMO^PHANTOM',
+      patientId: 'DEMO-PHANTOM',
+      seriesDescription: 'Synthetic calcium phantom',
+      objects: [
+        { kind: 'box', centerMm: [20.25, 20.25, 9], sizeMm: [4, 4, 9], hu: 450 },
+        { kind: 'box', centerMm: [40.25, 40.25, 9], sizeMm: [4, 4, 9], hu: 250 },
+      ],
+    });
+    await importFolder(store, dir);
+    return { studyInstanceUid: series.studyInstanceUid, source: 'synthetic-phantom' };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function productVersion(): string {
+  try {
+    const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof packageJson.version === 'string' ? packageJson.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The one handler table: every channel of the contract implemented once, for both transports.
+ * Each handler validates its request with the channel's zod schema and answers an ApiResult; it
+ * never throws to the transport, whatever the request or the failure.
+ */
+import { stat } from 'node:fs/promises';
+import type { z } from 'zod';
+import type { ArchiveStore } from '../archive/archiveStore.js';
+import { importFolder, type ImportProgress } from '../import/folderImport.js';
+import { echo, findStudies, retrieveByGet, retrieveByMove } from '../pacs/dimseClient.js';
+import { dicomWebEndpoint, retrieveByWado, searchStudies } from '../pacs/dicomWebClient.js';
+import type { ScoringWorkerClient } from '../worker/scoringWorkerClient.js';
+import { ApiFailure, toApiError } from './apiError.js';
+import { isChannel, requestSchemas, type ApiResult, type AppInfo, type Channel, type ReceiverStatus, type ResponseByChannel } from './contract.js';
+import type { EmitApiEvent } from './eventHub.js';
+import { ReadingSessions } from './readingSessions.js';
+import { describeIssues, type NamedPacsNode, type Settings } from './settings.js';
+import type { SettingsStore } from './settingsStore.js';
+
+export interface ApiServices {
+  store: ArchiveStore;
+  worker: ScoringWorkerClient;
+  settings: SettingsStore;
+  emit: EmitApiEvent;
+  /** Facts about this launch for app.info (data directory, archive folder, version, notices). */
+  info: () => AppInfo;
+  /** The DICOM receiver, brought in line with the settings after each update. */
+  receiver?: { apply(settings: Settings['receiver']): Promise<void>; status(): ReceiverStatus };
+}
+
+type Parsed<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
+type Implementation = { [C in Channel]: (request: Parsed<C>) => Promise<ResponseByChannel[C]> | ResponseByChannel[C] };
+
+/** One function per channel: any input in, an ApiResult out. */
+export type ApiHandlers = { [C in Channel]: (request: unknown) => Promise<ApiResult<ResponseByChannel[C]>> };
+
+/** Imports running now, by import job id, so import.cancel can stop them. */
+type RunningImports = Map<number, { controller: AbortController; done: Promise<unknown> }>;
+
+/**
+ * The state behind the table lives with the services, not the table: ReadingSessions mirrors the
+ * single worker session, so two tables on one set of services (desktop and browser mode) must share
+ * it, and either may cancel an import the other started.
+ */
+const stateOf = new WeakMap<ApiServices, { readings: ReadingSessions; imports: RunningImports }>();
+
+function stateFor(services: ApiServices): { readings: ReadingSessions; imports: RunningImports } {
+  let state = stateOf.get(services);
+  if (!state) {
+    const { store, worker, settings, emit } = services;
+    state = { readings: new ReadingSessions({ store, worker, settings: () => settings.get(), emit }), imports: new Map() };
+    stateOf.set(services, state);
+  }
+  return state;
+}
+
+/** Progress events at most this often per import (plus the first and the last). */
+const PROGRESS_INTERVAL_MS = 100;
+
+export function createApiHandlers(services: ApiServices): ApiHandlers & { readonly readings: ReadingSessions; shutdown(): Promise<void> } {
+  const { store, settings, emit } = services;
+  const { readings: sessions, imports } = stateFor(services);
+  const reader = () => settings.get().readerName;
+
+  const receiverStatus = () => (services.receiver ? { receiver: services.receiver.status() } : {});
+
+  const pacsNode = (name: string): NamedPacsNode => {
+    const node = settings.get().pacsNodes.find((candidate) => candidate.name === name);
+    if (!node) throw new ApiFailure('not-found', `there is no PACS named "${name}" in the settings`);
+    return node;
+  };
+
+  const implementation: Implementation = {
+    'app.info': () => services.info(),
+
+    'studies.list': (request) => {
+      const studies = store.instances.listStudies(request);
+      store.audit.record({ actor: reader(), action: 'studies-listed', details: { text: request.text ?? null, count: studies.length } });
+      return { studies };
+    },
+
+    'studies.series': (request) => {
+      const series = store.instances.listSeries(request.studyInstanceUid);
+      if (series.length === 0) throw new ApiFailure('not-found', `study ${request.studyInstanceUid} is not in the archive`);
+      store.audit.record({ actor: reader(), action: 'series-listed', subject: request.studyInstanceUid, details: { count: series.length } });
+      return { series };
+    },
+
+    'import.start': async ({ path }) => {
+      const found = await stat(path).catch(() => undefined);
+      if (!found) throw new ApiFailure('not-found', `there is no file or folder ${path}`);
+      const controller = new AbortController();
+      let lastProgressAt = 0;
+      let importJobId = 0;
+      const onProgress = (progress: ImportProgress) => {
+        const now = Date.now();
+        const last = progress.filesDone === progress.filesTotal;
+        if (!last && progress.filesDone > 0 && now - lastProgressAt < PROGRESS_INTERVAL_MS) return;
+        lastProgressAt = now;
+        emit('import.progress', { importJobId, progress });
+      };
+      const running = importFolder(store, path, { signal: controller.signal, onProgress });
+      // importFolder creates its job row before its first await: it is the newest running
+      // folder job for this path now, before any other code of this process could run.
+      importJobId = store.db
+        .prepare(`SELECT id FROM import_jobs WHERE kind = 'folder' AND source = ? AND status = 'running' ORDER BY id DESC LIMIT 1`)
+        .pluck()
+        .get(path) as number;
+      const done = running.then(
+        (summary) => {
+          imports.delete(importJobId);
+          emit('import.done', { importJobId, summary });
+        },
+        (reason: unknown) => {
+          imports.delete(importJobId);
+          console.error(`[api] import ${importJobId} failed:`, reason);
+        },
+      );
+      imports.set(importJobId, { controller, done });
+      return { importJobId };
+    },
+
+    'import.cancel': ({ importJobId }) => {
+      const running = imports.get(importJobId);
+      if (running) {
+        running.controller.abort();
+        return { cancelled: true };
+      }
+      if (!store.importJobs.get(importJobId)) throw new ApiFailure('not-found', `there is no import ${importJobId}`);
+      return { cancelled: false };
+    },
+
+    'pacs.echo': async ({ pacs }) => echo(pacsNode(pacs)),
+
+    'pacs.findStudies': async ({ pacs, query, via }) => {
+      const node = pacsNode(pacs);
+      const studies = via === 'dicomweb' ? await searchStudies(dicomWebEndpoint(node), query) : await findStudies(node, query);
+      store.audit.record({ actor: reader(), action: 'pacs-searched', subject: node.name, details: { via: via ?? 'dimse', matches: studies.length } });
+      return { studies };
+    },
+
+    'pacs.retrieve': async ({ pacs, studyInstanceUid, seriesInstanceUid, method }) => {
+      const node = pacsNode(pacs);
+      const target = { studyInstanceUid, seriesInstanceUid };
+      const summary =
+        method === 'WADO-RS'
+          ? await retrieveByWado(store, dicomWebEndpoint(node), target)
+          : method === 'C-MOVE'
+            ? await retrieveByMove(store, node, target, { destinationAeTitle: settings.get().receiver.aeTitle })
+            : await retrieveByGet(store, node, target);
+      store.audit.record({ actor: reader(), action: 'pacs-retrieved', subject: studyInstanceUid, details: { pacs: node.name, method: summary.method, status: summary.status, stored: summary.stored } });
+      emit('studies.changed', { studyInstanceUids: [studyInstanceUid], reason: 'retrieve' });
+      return summary;
+    },
+
+    'reading.open': ({ studyInstanceUid, seriesInstanceUid }) => sessions.openReading(studyInstanceUid, seriesInstanceUid),
+    'reading.assign': ({ readingId, revision, assignment }) => sessions.assign(readingId, revision, assignment),
+    'reading.undo': ({ readingId, revision }) => sessions.undo(readingId, revision),
+    'reading.redo': ({ readingId, revision }) => sessions.redo(readingId, revision),
+    'reading.volume': ({ readingId }) => sessions.volume(readingId),
+    'reading.labels': ({ readingId }) => sessions.labels(readingId),
+    'reading.close': ({ readingId }) => sessions.close(readingId),
+
+    'settings.get': () => ({ settings: settings.get(), restartRequired: false, ...receiverStatus() }),
+
+    'settings.update': async ({ patch }) => {
+      const updated = settings.update(patch);
+      if ('problems' in updated) throw new ApiFailure('bad-request', `the settings are not valid: ${updated.problems.join('; ')}`, updated.problems);
+      store.audit.record({ actor: reader(), action: 'settings-changed', details: { keys: Object.keys(patch) } });
+      await services.receiver?.apply(updated.settings.receiver);
+      return { ...updated, ...receiverStatus() };
+    },
+  };
+
+  const table = {} as ApiHandlers;
+  for (const channel of Object.keys(requestSchemas) as Channel[]) {
+    (table as Record<Channel, (request: unknown) => Promise<ApiResult<unknown>>>)[channel] = (request) => handle(channel, request);
+  }
+
+  async function handle<C extends Channel>(channel: C, request: unknown): Promise<ApiResult<ResponseByChannel[C]>> {
+    try {
+      // A channel without parameters may be called with nothing at all.
+      const parsed = requestSchemas[channel].safeParse(request === undefined || request === null ? {} : request);
+      if (!parsed.success) {
+        const problems = describeIssues(parsed.error);
+        return { ok: false, error: { code: 'bad-request', message: `${channel}: the request is not valid: ${problems.join('; ')}`, details: problems } };
+      }
+      const respond = implementation[channel] as (request: Parsed<C>) => Promise<ResponseByChannel[C]> | ResponseByChannel[C];
+      return { ok: true, value: await respond(parsed.data as Parsed<C>) };
+    } catch (reason) {
+      return { ok: false, error: toApiError(reason) };
+    }
+  }
+
+  return Object.assign(table, {
+    readings: sessions,
+    async shutdown() {
+      for (const running of imports.values()) running.controller.abort();
+      await Promise.all([...imports.values()].map((running) => running.done));
+    },
+  });
+}
+
+/** For transports: call a channel named by the caller, refusing names that are not in the contract. */
+export async function invokeChannel(handlers: ApiHandlers, channel: unknown, request: unknown): Promise<ApiResult<unknown>> {
+  if (!isChannel(channel)) {
+    const shown = typeof channel === 'string' ? JSON.stringify(channel.slice(0, 64)) : typeof channel;
+    return { ok: false, error: { code: 'bad-request', message: `there is no API channel ${shown}` } };
+  }
+  return handlers[channel](request);
+}

@@ -1,0 +1,116 @@
+/**
+ * The workstation's settings: where the archive is, the DICOM receiver, the PACS nodes, the
+ * scoring parameters for new readings and display options. Schemas carry no defaults: defaults are
+ * one object (DEFAULT_SETTINGS), so a partial update never resets what it did not mention.
+ * No Node imports: the renderer shares these types through the contract.
+ */
+import { z } from 'zod';
+import { aeTitleSchema, pacsNodeSchema } from '../pacs/pacsNode.js';
+
+const callingAeSchema = z
+  .string()
+  .trim()
+  .regex(/^[\x20-\x5b\x5d-\x7e]{1,16}(@[0-9A-Fa-f:.]{2,45})?$/, 'a calling AE title is 1 to 16 printable characters without a backslash, optionally @ an IP address');
+
+export const receiverSettingsSchema = z.strictObject({
+  enabled: z.boolean(),
+  aeTitle: aeTitleSchema,
+  port: z.number().int().min(1).max(65535),
+  /**
+   * Calling AE titles allowed to send: "CT_SCANNER" from anywhere or "CT_SCANNER@10.0.0.5" from
+   * that address only. Empty accepts any caller (the receiver logs a warning): fine for a first
+   * installation, not for a site.
+   */
+  allowedCallingAeTitles: z.array(callingAeSchema).max(64),
+  /** Largest number of scanners sending at once. */
+  maxAssociations: z.number().int().min(1).max(64),
+});
+
+export const namedPacsNodeSchema = pacsNodeSchema.extend({
+  /** How the reader picks this PACS in the UI ("Hospital PACS"). */
+  name: z.string().trim().min(1, 'name the PACS').max(64),
+});
+
+export const scoringSettingsSchema = z.strictObject({
+  /** Lowest Agatston bound for new readings (130 HU is the standard). */
+  thresholdHu: z.number().int().min(100).max(1000),
+  kvAdjusted: z.boolean(),
+  minAreaMm2: z.number().min(0).max(10),
+  /** The phantom calibration (mg HA/cm3 per HU) for this scanner; null = take it from the images. */
+  massFactor: z.number().positive().max(10).nullable(),
+});
+
+export const displaySettingsSchema = z.strictObject({
+  /** Report the left main together with the LAD (some sites' convention). */
+  reportLmWithLad: z.boolean(),
+  /** Label colours drawn over the slices. */
+  overlayOpacity: z.number().min(0).max(1),
+});
+
+const settingsObjectSchema = z.strictObject({
+    /** null: the archive inside the data directory (embedded); else an absolute folder. */
+    archiveFolder: z.string().trim().min(1).max(4096).nullable(),
+    /** Who is reading: the readings and the audit log are kept per reader. */
+    readerName: z.string().trim().min(1, 'enter the reader name').max(64),
+    receiver: receiverSettingsSchema,
+    pacsNodes: z.array(namedPacsNodeSchema).max(32),
+    scoring: scoringSettingsSchema,
+    display: displaySettingsSchema,
+  });
+
+export const settingsSchema = settingsObjectSchema.refine((settings) => new Set(settings.pacsNodes.map((node) => node.name)).size === settings.pacsNodes.length, {
+    message: 'two PACS have the same name',
+    path: ['pacsNodes'],
+  });
+
+export type Settings = z.output<typeof settingsSchema>;
+export type NamedPacsNode = z.output<typeof namedPacsNodeSchema>;
+
+/** An update: any top-level setting; nested sections are merged key by key, PACS nodes replaced as a list. */
+export const settingsPatchSchema = z.strictObject({
+  archiveFolder: settingsObjectSchema.shape.archiveFolder.optional(),
+  readerName: settingsObjectSchema.shape.readerName.optional(),
+  receiver: receiverSettingsSchema.partial().optional(),
+  pacsNodes: settingsObjectSchema.shape.pacsNodes.optional(),
+  scoring: scoringSettingsSchema.partial().optional(),
+  display: displaySettingsSchema.partial().optional(),
+});
+
+export type SettingsPatch = z.input<typeof settingsPatchSchema>;
+
+export function defaultSettings(readerName = 'reader'): Settings {
+  return {
+    archiveFolder: null,
+    readerName,
+    receiver: { enabled: false, aeTitle: 'CACWS', port: 11112, allowedCallingAeTitles: [], maxAssociations: 4 },
+    pacsNodes: [],
+    scoring: { thresholdHu: 130, kvAdjusted: false, minAreaMm2: 1, massFactor: null },
+    display: { reportLmWithLad: false, overlayOpacity: 0.5 },
+  };
+}
+
+/** Apply a patch (already validated by settingsPatchSchema) and validate the result as a whole. */
+export function mergeSettings(current: Settings, patch: unknown): { settings: Settings } | { problems: string[] } {
+  const parsedPatch = settingsPatchSchema.safeParse(patch);
+  if (!parsedPatch.success) return { problems: describeIssues(parsedPatch.error) };
+  const p = parsedPatch.data;
+  const merged = {
+    archiveFolder: p.archiveFolder !== undefined ? p.archiveFolder : current.archiveFolder,
+    readerName: p.readerName ?? current.readerName,
+    receiver: { ...current.receiver, ...stripUndefined(p.receiver) },
+    pacsNodes: p.pacsNodes ?? current.pacsNodes,
+    scoring: { ...current.scoring, ...stripUndefined(p.scoring) },
+    display: { ...current.display, ...stripUndefined(p.display) },
+  };
+  const result = settingsSchema.safeParse(merged);
+  return result.success ? { settings: result.data } : { problems: describeIssues(result.error) };
+}
+
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`);
+}
+
+function stripUndefined<T extends object>(value: T | undefined): Partial<T> {
+  if (!value) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}

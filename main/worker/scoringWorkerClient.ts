@@ -33,7 +33,27 @@ export interface ScoringWorkerOptions {
   entry?: string;
   /** 'process' (default) isolates crashes; 'thread' transfers volumes without a copy. */
   mode?: 'process' | 'thread';
+  /**
+   * Starts the worker some other way (the desktop app passes an Electron utilityProcess launcher);
+   * takes precedence over `mode`. Injected so this module never imports 'electron'.
+   */
+  launcher?: WorkerLauncher;
 }
+
+/** Where a launched worker reports its messages and its end. */
+export interface WorkerChannelEvents {
+  onMessage(message: WorkerMessage): void;
+  onExit(exitCode: number | null, signal: string | null): void;
+}
+
+/** A running worker as the client drives it. */
+export interface LaunchedWorker {
+  post(request: WorkerRequest): void;
+  kill(): void;
+  pid?: number;
+}
+
+export type WorkerLauncher = (entry: string, events: WorkerChannelEvents) => LaunchedWorker;
 
 type Progress = Extract<WorkerMessage, { type: 'progress' }>;
 type RequestBody<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, { type: T }>, 'version' | 'requestId' | 'type'>;
@@ -44,11 +64,7 @@ interface Pending {
   onProgress?: (progress: Progress) => void;
 }
 
-interface Channel {
-  post(request: WorkerRequest): void;
-  kill(): void;
-  pid?: number;
-}
+type Channel = LaunchedWorker;
 
 export declare interface ScoringWorkerClient {
   on(event: 'crash', listener: (info: { exitCode: number | null; signal: string | null; pending: number }) => void): this;
@@ -132,7 +148,9 @@ export class ScoringWorkerClient extends EventEmitter {
         this.emit('crash', { exitCode, signal, pending: failed.length });
       };
 
-      if (this.options.mode === 'thread') {
+      if (this.options.launcher) {
+        this.channel = this.options.launcher(entry, { onMessage, onExit });
+      } else if (this.options.mode === 'thread') {
         // Worker threads take no --import flag: register tsx inside the thread for a .ts entry.
         const worker = entry.endsWith('.ts')
           ? new Worker(

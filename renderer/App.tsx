@@ -1,0 +1,79 @@
+/** The workstation shell: worklist or reading view, chosen by the address's hash (#/reading/<study>/<series>) so a reload keeps the place. */
+import { useCallback, useEffect, useState } from 'react';
+import type { StudySummary } from '../db/archiveRepository.js';
+import type { AppInfo } from '../main/api/contract.js';
+import { cacClient } from './api/cacClient.js';
+import { ReadingView, type ReadingTarget } from './reading/ReadingView.js';
+import { Worklist } from './worklist/Worklist.js';
+
+function targetFromHash(): ReadingTarget | undefined {
+  const match = /^#\/reading\/([0-9.]+)\/([0-9.]+)$/.exec(window.location.hash);
+  return match ? { studyInstanceUid: match[1], seriesInstanceUid: match[2] } : undefined;
+}
+
+export function App() {
+  const [info, setInfo] = useState<AppInfo>();
+  const [target, setTarget] = useState<ReadingTarget | undefined>(targetFromHash);
+  const [error, setError] = useState<string>();
+  const [crash, setCrash] = useState<string>();
+
+  useEffect(() => {
+    cacClient.call('app.info', {}).then(setInfo, (reason: Error) => setError(reason.message));
+    const onHash = () => setTarget(targetFromHash());
+    window.addEventListener('hashchange', onHash);
+    const offCrash = cacClient.on('worker.crashed', ({ message }) => setCrash(message));
+    return () => {
+      window.removeEventListener('hashchange', onHash);
+      offCrash();
+    };
+  }, []);
+
+  const open = useCallback(async (study: StudySummary) => {
+    try {
+      const { series } = await cacClient.call('studies.series', { studyInstanceUid: study.studyInstanceUid });
+      const ct = series.filter((entry) => (entry.modality ?? 'CT') === 'CT');
+      const chosen = [...(ct.length ? ct : series)].sort((a, b) => b.instanceCount - a.instanceCount)[0];
+      if (!chosen) throw new Error('this study has no series to read');
+      window.location.hash = `#/reading/${study.studyInstanceUid}/${chosen.seriesInstanceUid}`;
+    } catch (reason) {
+      setError((reason as Error).message);
+    }
+  }, []);
+
+  const close = useCallback(() => {
+    window.location.hash = '#/';
+  }, []);
+
+  return (
+    <div className="app">
+      <nav className="app-bar">
+        <span className="product" data-testid="product-name">
+          {info?.productName ?? 'CAC Workstation'}
+        </span>
+        <span className="muted">{info ? `v${info.version} · algorithm ${info.algorithmVersion} · ${info.reader}` : ''}</span>
+        <span className="spacer" />
+        {info && (
+          <span className={`receiver ${info.receiver.listening ? 'on' : 'off'}`} data-testid="receiver-status">
+            DICOM receiver {info.receiver.listening ? `${info.receiver.aeTitle}:${info.receiver.port}` : info.receiver.enabled ? `not listening${info.receiver.problem ? `: ${info.receiver.problem}` : ''}` : 'off'}
+          </span>
+        )}
+      </nav>
+      {info?.notices.map((notice) => (
+        <div key={notice} className="notice">
+          {notice}
+        </div>
+      ))}
+      {crash && (
+        <div className="error" role="alert">
+          {crash}
+        </div>
+      )}
+      {error && (
+        <div className="error" role="alert" data-testid="app-error">
+          {error}
+        </div>
+      )}
+      {target ? <ReadingView key={`${target.studyInstanceUid}/${target.seriesInstanceUid}`} target={target} onClose={close} /> : <Worklist onOpen={(study) => void open(study)} />}
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * The e2e harness: the renderer built with esbuild, the real services (archive, scoring worker)
+ * on a temporary data directory, the browser-mode host, and Debian's Chromium via playwright-core.
+ */
+import { mkdir } from 'node:fs/promises';
+import { expect } from 'vitest';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServices, type CreateServicesOptions, type WorkstationServices } from '../../../main/api/createServices.js';
+import { createApiHandlers } from '../../../main/api/handlers.js';
+import { startBrowserHost, type BrowserHost } from '../../../main/host/browserHost.js';
+import { buildRenderer } from '../../../scripts/buildRenderer.js';
+import { projectRoot } from '../../support/sharedData.js';
+import { makeTempDir } from '../../support/tempDir.js';
+
+export const screenshotDir = join(projectRoot, '.tmp', 'screenshots');
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--enable-unsafe-swiftshader',
+  '--use-angle=swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export interface Workstation {
+  host: BrowserHost;
+  services: WorkstationServices;
+  browser: Browser;
+  page: Page;
+  /** Browser console errors and page errors seen so far. */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function startWorkstation(options: CreateServicesOptions = {}): Promise<Workstation> {
+  const temp = await makeTempDir('e2e');
+  const staticDir = await buildRenderer(join(temp.dir, 'renderer'));
+  const services = await createServices(join(temp.dir, 'data'), { studyQuietMs: 60_000, ...options });
+  const handlers = createApiHandlers(services);
+  const host = await startBrowserHost({ handlers, events: services.events, staticDir });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+  await mkdir(screenshotDir, { recursive: true });
+  return {
+    host,
+    services,
+    browser,
+    page,
+    pageErrors,
+    async close() {
+      await browser.close().catch(() => undefined);
+      await host.close();
+      await handlers.shutdown();
+      await services.close();
+      await temp.remove();
+    },
+  };
+}
+
+/** How many distinct colours a PNG has, and the share of its most common one (a blank image: ~1). */
+export function imageVariety(png: Buffer): { distinctColours: number; dominantShare: number; width: number; height: number } {
+  const image = PNG.sync.read(png);
+  const counts = new Map<number, number>();
+  for (let offset = 0; offset < image.data.length; offset += 4) {
+    const key = (image.data[offset] << 16) | (image.data[offset + 1] << 8) | image.data[offset + 2];
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const pixels = image.width * image.height;
+  return { distinctColours: counts.size, dominantShare: Math.max(...counts.values()) / pixels, width: image.width, height: image.height };
+}
+
+/** A full-page screenshot into .tmp/screenshots/<name>.png, checked not to be blank. */
+export async function takeScreenshot(page: Page, name: string): Promise<void> {
+  const png = await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
+  const variety = imageVariety(png);
+  expect(variety.distinctColours, `${name}.png has too few colours to be a real screen`).toBeGreaterThan(20);
+  expect(variety.dominantShare, `${name}.png is mostly one colour`).toBeLessThan(0.95);
+}

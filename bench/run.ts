@@ -1,5 +1,5 @@
 /**
- * `npm run bench` [-- load candidates click memory import receive]: the performance budgets, each measured
+ * `npm run bench` [-- load candidates click memory import receive ui]: the performance budgets, each measured
  * against a baseline taken in the same run (DESIGN.md: budgets are ratios, not timed unit tests).
  * Exits 1 when a budget fails, 2 when a benchmark could not run.
  */
@@ -13,11 +13,12 @@ import { benchLoadPhantom } from './loadPhantom.js';
 import { benchFolderImport } from './folderImport.js';
 import { benchReceiveThroughput } from './receiveThroughput.js';
 import { benchPeakMemory } from './peakMemory.js';
+import { benchUiLatency } from './uiLatency.js';
 import { qrmInserts, qrmPhantomDir, requirePhantom } from './qrmPhantom.js';
 import { describeCheck, formatMs, heading, line, type BudgetCheck } from './stats.js';
 import { TILED_SLICES, tiledClicks, tiledGeometry, tiledVolume, writeTiledSeries } from './tiledPhantom.js';
 
-const BENCHMARKS = ['load', 'candidates', 'click', 'memory', 'import', 'receive'] as const;
+const BENCHMARKS = ['load', 'candidates', 'click', 'memory', 'import', 'receive', 'ui'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 function chosenBenchmarks(args: string[]): Set<Benchmark> {
@@ -69,6 +70,7 @@ async function main(): Promise<number> {
 
   if (chosen.has('import')) checks.push(...(await benchFolderImport()));
   if (chosen.has('receive')) checks.push(...(await benchReceiveThroughput()));
+  if (chosen.has('ui')) checks.push(...(await benchUiLatency()));
 
   heading(`summary (${((performance.now() - startedAt) / 1000).toFixed(0)} s)`);
   for (const check of checks) console.log(`   [${check.benchmark}] ${describeCheck(check)}`);

@@ -36,6 +36,7 @@ const readingIdSchema = z.number().int().positive();
 const revisionSchema = z.number().int().nonnegative();
 const pacsNameSchema = z.string().trim().min(1, 'name the PACS (as in settings)').max(64);
 const noRequest = z.strictObject({});
+const retrieveJobIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a retrieve job id is 1 to 64 letters, digits or dashes');
 
 export const requestSchemas = {
   'app.info': noRequest,
@@ -66,7 +67,10 @@ export const requestSchemas = {
     studyInstanceUid: uidSchema,
     seriesInstanceUid: uidSchema.optional(),
     method: z.enum(['C-GET', 'C-MOVE', 'WADO-RS']).optional(),
+    /** Chosen by the caller so it can match retrieve.progress events (and cancel) before the answer comes. */
+    jobId: retrieveJobIdSchema.optional(),
   }),
+  'pacs.cancel': z.strictObject({ jobId: retrieveJobIdSchema }),
   'reading.open': z.strictObject({ studyInstanceUid: uidSchema, seriesInstanceUid: uidSchema }),
   'reading.assign': z.strictObject({ readingId: readingIdSchema, revision: revisionSchema, assignment: assignmentSchema }),
   'reading.undo': z.strictObject({ readingId: readingIdSchema, revision: revisionSchema }),
@@ -208,6 +212,7 @@ export interface ResponseByChannel {
   'pacs.echo': { elapsedMs: number };
   'pacs.findStudies': { studies: StudyMatch[] };
   'pacs.retrieve': RetrieveSummary;
+  'pacs.cancel': { cancelled: boolean };
   'reading.open': ReadingView;
   'reading.assign': AssignResponse;
   'reading.undo': UndoResponse;
@@ -267,8 +272,27 @@ export interface CacEvents {
   'worker.crashed': { message: string; exitCode: number | null; signal: string | null };
   /** Another window saved a change to this reading: its revision moved on. */
   'reading.changed': { readingId: number; revision: number };
+  /** A PACS retrieve moved on (at most every 100 ms, and its last counts). */
+  'retrieve.progress': RetrieveProgressEvent;
+  /** A PACS retrieve ended: its summary, or the error that stopped it. */
+  'retrieve.done': { jobId: string; studyInstanceUid: string; summary?: RetrieveSummary; error?: ApiError };
+}
+
+export interface RetrieveProgressEvent {
+  jobId: string;
+  studyInstanceUid: string;
+  /** Instances asked for in this run (0 until the PACS says, when it lists none). */
+  requested: number;
+  /** Sub-operations (C-GET/C-MOVE) or parts (WADO-RS) the PACS has done. */
+  completed: number;
+  remaining: number;
+  failed: number;
+  /** Newly stored in the archive. */
+  stored: number;
+  /** Already in the archive: not asked for again. */
+  skipped: number;
 }
 
 export type CacEventName = keyof CacEvents;
 export type CacEvent = { [E in CacEventName]: { type: E; payload: CacEvents[E] } }[CacEventName];
-export const EVENT_NAMES: readonly CacEventName[] = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed'];
+export const EVENT_NAMES: readonly CacEventName[] = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed', 'retrieve.progress', 'retrieve.done'];

@@ -439,8 +439,18 @@ describe.skipIf(!pacsReady)('API handler table: PACS channels against a real Ort
     const web = await call(handlers, 'pacs.findStudies', { pacs: 'Test PACS', query: { studyInstanceUid: GE_STUDY }, via: 'dicomweb' });
     expect(web.studies.map((study) => study.studyInstanceUid)).toEqual([GE_STUDY]);
     expect((await failure(handlers, 'pacs.findStudies', { pacs: 'Test PACS', query: { studyDateFrom: '2020-01-01' } })).code).toBe('bad-request');
-    const retrieved = await call(handlers, 'pacs.retrieve', { pacs: 'Test PACS', studyInstanceUid: GE_STUDY });
+    const pushed: string[] = [];
+    const onProgress = (event: { jobId: string; remaining: number; stored: number }) => pushed.push(`progress ${event.jobId} ${event.stored}/${event.remaining}`);
+    const onDone = (event: { jobId: string; summary?: { status: string } }) => pushed.push(`done ${event.jobId} ${event.summary?.status}`);
+    services.events.on('retrieve.progress', onProgress).on('retrieve.done', onDone);
+    const retrieved = await call(handlers, 'pacs.retrieve', { pacs: 'Test PACS', studyInstanceUid: GE_STUDY, jobId: 'job-1' });
+    services.events.off('retrieve.progress', onProgress).off('retrieve.done', onDone);
     expect(retrieved).toMatchObject({ method: 'C-GET', status: 'done', stored: 5 });
+    // Progress is pushed while it runs, under the caller's job id, and ends with its last counts.
+    expect(pushed.at(-2)).toBe('progress job-1 5/0');
+    expect(pushed.at(-1)).toBe('done job-1 done');
+    expect(await call(handlers, 'pacs.cancel', { jobId: 'job-1' })).toEqual({ cancelled: false });
+    expect((await failure(handlers, 'pacs.cancel', { jobId: '../x' })).code).toBe('bad-request');
     const { studies } = await call(handlers, 'studies.list', {});
     expect(studies.map((study) => study.studyInstanceUid)).toEqual([GE_STUDY]);
     const actions = services.store.audit.list().map((event) => event.action);

@@ -3,12 +3,14 @@
  * Each handler validates its request with the channel's zod schema and answers an ApiResult; it
  * never throws to the transport, whatever the request or the failure.
  */
+import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import type { ArchiveStore } from '../archive/archiveStore.js';
 import { importFolder, type ImportProgress } from '../import/folderImport.js';
 import { echo, findStudies, retrieveByGet, retrieveByMove } from '../pacs/dimseClient.js';
 import { dicomWebEndpoint, retrieveByWado, searchStudies } from '../pacs/dicomWebClient.js';
+import type { RetrieveProgress } from '../pacs/retrieveJob.js';
 import type { ScoringWorkerClient } from '../worker/scoringWorkerClient.js';
 import { ApiFailure, toApiError } from './apiError.js';
 import { isChannel, requestSchemas, type ApiResult, type AppInfo, type Channel, type ReceiverStatus, type ResponseByChannel } from './contract.js';
@@ -42,13 +44,17 @@ type RunningImports = Map<number, { controller: AbortController; done: Promise<u
  * single worker session, so two tables on one set of services (desktop and browser mode) must share
  * it, and either may cancel an import the other started.
  */
-const stateOf = new WeakMap<ApiServices, { readings: ReadingSessions; imports: RunningImports }>();
+const stateOf = new WeakMap<ApiServices, HandlerState>();
 
-function stateFor(services: ApiServices): { readings: ReadingSessions; imports: RunningImports } {
+/** PACS retrieves running now, by the job id their events carry, so pacs.cancel can stop them. */
+type RunningRetrieves = Map<string, AbortController>;
+type HandlerState = { readings: ReadingSessions; imports: RunningImports; retrieves: RunningRetrieves };
+
+function stateFor(services: ApiServices): HandlerState {
   let state = stateOf.get(services);
   if (!state) {
     const { store, worker, settings, emit } = services;
-    state = { readings: new ReadingSessions({ store, worker, settings: () => settings.get(), emit }), imports: new Map() };
+    state = { readings: new ReadingSessions({ store, worker, settings: () => settings.get(), emit }), imports: new Map(), retrieves: new Map() };
     stateOf.set(services, state);
   }
   return state;
@@ -59,7 +65,7 @@ const PROGRESS_INTERVAL_MS = 100;
 
 export function createApiHandlers(services: ApiServices): ApiHandlers & { readonly readings: ReadingSessions; shutdown(): Promise<void> } {
   const { store, settings, emit } = services;
-  const { readings: sessions, imports } = stateFor(services);
+  const { readings: sessions, imports, retrieves } = stateFor(services);
   const reader = () => settings.get().readerName;
 
   const receiverStatus = () => (services.receiver ? { receiver: services.receiver.status() } : {});
@@ -139,18 +145,47 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
       return { studies };
     },
 
-    'pacs.retrieve': async ({ pacs, studyInstanceUid, seriesInstanceUid, method }) => {
+    'pacs.retrieve': async ({ pacs, studyInstanceUid, seriesInstanceUid, method, jobId = randomUUID() }) => {
       const node = pacsNode(pacs);
+      if (retrieves.has(jobId)) throw new ApiFailure('conflict', `a retrieve with job id ${jobId} is already running`);
       const target = { studyInstanceUid, seriesInstanceUid };
-      const summary =
-        method === 'WADO-RS'
-          ? await retrieveByWado(store, dicomWebEndpoint(node), target)
-          : method === 'C-MOVE'
-            ? await retrieveByMove(store, node, target, { destinationAeTitle: settings.get().receiver.aeTitle })
-            : await retrieveByGet(store, node, target);
-      store.audit.record({ actor: reader(), action: 'pacs-retrieved', subject: studyInstanceUid, details: { pacs: node.name, method: summary.method, status: summary.status, stored: summary.stored } });
-      emit('studies.changed', { studyInstanceUids: [studyInstanceUid], reason: 'retrieve' });
-      return summary;
+      const controller = new AbortController();
+      let lastProgressAt = 0;
+      const onProgress = (progress: RetrieveProgress) => {
+        const now = Date.now();
+        const last = progress.requested > 0 && progress.remaining === 0;
+        if (!last && now - lastProgressAt < PROGRESS_INTERVAL_MS) return;
+        lastProgressAt = now;
+        const { requested, completed, remaining, failed, stored, alreadyArchived: skipped } = progress;
+        emit('retrieve.progress', { jobId, studyInstanceUid, requested, completed, remaining, failed, stored, skipped });
+      };
+      const options = { signal: controller.signal, onProgress };
+      retrieves.set(jobId, controller);
+      try {
+        const summary =
+          method === 'WADO-RS'
+            ? await retrieveByWado(store, dicomWebEndpoint(node), target, options)
+            : method === 'C-MOVE'
+              ? await retrieveByMove(store, node, target, { ...options, destinationAeTitle: settings.get().receiver.aeTitle })
+              : await retrieveByGet(store, node, target, options);
+        store.audit.record({ actor: reader(), action: 'pacs-retrieved', subject: studyInstanceUid, details: { pacs: node.name, method: summary.method, status: summary.status, stored: summary.stored } });
+        emit('retrieve.done', { jobId, studyInstanceUid, summary });
+        emit('studies.changed', { studyInstanceUids: [studyInstanceUid], reason: 'retrieve' });
+        return summary;
+      } catch (reason) {
+        emit('retrieve.done', { jobId, studyInstanceUid, error: toApiError(reason) });
+        // What arrived before the failure is kept: the worklist shows it.
+        emit('studies.changed', { studyInstanceUids: [studyInstanceUid], reason: 'retrieve' });
+        throw reason;
+      } finally {
+        retrieves.delete(jobId);
+      }
+    },
+
+    'pacs.cancel': ({ jobId }) => {
+      const running = retrieves.get(jobId);
+      running?.abort();
+      return { cancelled: running !== undefined };
     },
 
     'reading.open': ({ studyInstanceUid, seriesInstanceUid }) => sessions.openReading(studyInstanceUid, seriesInstanceUid),
@@ -196,6 +231,7 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
     readings: sessions,
     async shutdown() {
       for (const running of imports.values()) running.controller.abort();
+      for (const running of retrieves.values()) running.abort();
       await Promise.all([...imports.values()].map((running) => running.done));
     },
   });

@@ -16,6 +16,7 @@ const INVOKE_CHANNELS = [
   'pacs.echo',
   'pacs.findStudies',
   'pacs.retrieve',
+  'pacs.cancel',
   'reading.open',
   'reading.assign',
   'reading.undo',
@@ -29,7 +30,7 @@ const INVOKE_CHANNELS = [
 
 const BINARY_CHANNELS = ['reading.volume', 'reading.labels'] as const satisfies readonly BinaryChannel[];
 
-const EVENT_NAMES = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed'] as const satisfies readonly CacEventName[];
+const EVENT_NAMES = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed', 'retrieve.progress', 'retrieve.done'] as const satisfies readonly CacEventName[];
 
 /** Shell events: the menu's File > Import Folder… hands the chosen folder to the page, which starts the import. */
 export const SHELL_EVENTS = ['shell.importFolder'] as const;

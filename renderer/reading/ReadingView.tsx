@@ -165,7 +165,7 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
   const warnings = current.issues.filter((issue) => issue.severity !== 'note');
   const notes = current.issues.filter((issue) => issue.severity === 'note');
   return (
-    <section className="reading" data-testid="reading-view" data-revision={change?.revision} data-labels-revision={labelsRevision}>
+    <section className="reading" data-testid="reading-view" data-reading-id={current.readingId} data-revision={change?.revision} data-labels-revision={labelsRevision}>
       <header className="reading-header">
         <button data-testid="back-to-worklist" onClick={onClose}>
           ◀ Worklist

@@ -125,6 +125,10 @@ export function SliceView({ geometry, hu, labels, slice, onSlice, windowLevel, o
     context.imageSmoothingEnabled = false;
     const view = transform();
     context.drawImage(image, view.offsetX, view.offsetY, columns * view.scale, rows * view.scale);
+    // When this view first put a slice on screen (performance.now of the page): the open-study
+    // benchmark times from the Open click to this. Set on the element, outside React's props,
+    // so it never changes after the first draw of this mount.
+    canvas.dataset.firstSliceDrawnAt ??= String(performance.now());
     if (marker) {
       const index = pointToIndex(geometry, marker);
       if (index.k === slice) {

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { StudySummary } from '../../db/archiveRepository.js';
 import type { CacEvents } from '../../main/api/contract.js';
 import { cacClient } from '../api/cacClient.js';
+import { PacsPanel } from './PacsPanel.js';
 
 type SortKey = 'patientName' | 'studyDate' | 'studyDescription' | 'status' | 'seriesCount';
 
@@ -129,6 +130,7 @@ export function Worklist({ onOpen }: { onOpen: (study: StudySummary) => void }) 
           )}
         </div>
       )}
+      <PacsPanel />
       {error && (
         <div className="error" role="alert" data-testid="worklist-error">
           {error}

@@ -10,23 +10,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServices, type CreateServicesOptions, type WorkstationServices } from '../../../main/api/createServices.js';
 import { createApiHandlers } from '../../../main/api/handlers.js';
 import { startBrowserHost, type BrowserHost } from '../../../main/host/browserHost.js';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
 import { buildRenderer } from '../../../scripts/buildRenderer.js';
 import { projectRoot } from '../../support/sharedData.js';
 import { makeTempDir } from '../../support/tempDir.js';
 
 export const screenshotDir = join(projectRoot, '.tmp', 'screenshots');
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--enable-unsafe-swiftshader',
-  '--use-angle=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+export { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
 
 export interface Workstation {
   host: BrowserHost;
@@ -44,7 +35,7 @@ export async function startWorkstation(options: CreateServicesOptions = {}): Pro
   const services = await createServices(join(temp.dir, 'data'), { studyQuietMs: 60_000, ...options });
   const handlers = createApiHandlers(services);
   const host = await startBrowserHost({ handlers, events: services.events, staticDir });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));

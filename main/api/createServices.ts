@@ -15,7 +15,7 @@ import { defaultArchiveDirectory, PRODUCT_NAME } from '../settings/dataDirectory
 import { ScoringWorkerClient, type ScoringWorkerOptions } from '../worker/scoringWorkerClient.js';
 import { ALGORITHM_VERSION } from '../../native-worker/algorithmVersion.js';
 import { qrmPhantomDir } from '../../test/support/sharedData.js';
-import { writePhantomSeries } from '../../test/phantom/syntheticPhantom.js';
+import { writeSyntheticDemoPhantom } from '../demo/syntheticDemoPhantom.js';
 import type { AppInfo } from './contract.js';
 import { ApiEventHub } from './eventHub.js';
 import type { ApiServices } from './handlers.js';
@@ -127,24 +127,7 @@ async function importDemoStudy(store: ArchiveStore, phantomDir: string | undefin
   }
   const dir = await mkdtemp(join(tmpdir(), 'cac-demo-'));
   try {
-    // Two inserts, 4 x 4 mm on three 3 mm slices at 450 HU and 250 HU (the `cac demo` phantom).
-    const series = await writePhantomSeries(dir, {
-      rows: 128,
-      columns: 128,
-      pixelSpacingMm: [0.5, 0.5],
-      slices: 8,
-      sliceThicknessMm: 3,
-      sliceIncrementMm: 3,
-      backgroundHu: 40,
-      noiseSdHu: 10,
-      patientName: 'DEMO^PHANTOM',
-      patientId: 'DEMO-PHANTOM',
-      seriesDescription: 'Synthetic calcium phantom',
-      objects: [
-        { kind: 'box', centerMm: [20.25, 20.25, 9], sizeMm: [4, 4, 9], hu: 450 },
-        { kind: 'box', centerMm: [40.25, 40.25, 9], sizeMm: [4, 4, 9], hu: 250 },
-      ],
-    });
+    const series = await writeSyntheticDemoPhantom(dir);
     await importFolder(store, dir);
     return { studyInstanceUid: series.studyInstanceUid, source: 'synthetic-phantom' };
   } finally {

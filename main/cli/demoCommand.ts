@@ -11,7 +11,7 @@ import { openScoringSession } from '../../native-worker/openScoringSession.js';
 import { toScoreReport } from '../../native-worker/scoreReport.js';
 import type { Assignment } from '../../native-worker/scoring/arteries.js';
 import { qrmInserts, qrmMassFactor, qrmPhantomDir } from '../../test/support/sharedData.js';
-import { writePhantomSeries } from '../../test/phantom/syntheticPhantom.js';
+import { SYNTHETIC_DEMO_DESCRIPTION, SYNTHETIC_DEMO_SEEDS, writeSyntheticDemoPhantom } from '../demo/syntheticDemoPhantom.js';
 import { formatScoreTable } from './scoreCommand.js';
 
 const QRM_ARTERIES: Assignment['artery'][] = ['LM', 'LAD', 'LCX', 'RCA', 'LAD', 'RCA', 'LCX'];
@@ -26,26 +26,9 @@ export async function demoCommand(_args: string[], out: (text: string) => void):
   const dir = await mkdtemp(join(tmpdir(), 'cac-demo-'));
   try {
     out(`Demo: ../shared is not here, so a synthetic phantom is written to ${dir}`);
-    out('Two inserts, 4 x 4 mm on three 3 mm slices at 450 HU (LAD) and 250 HU (RCA): expected Agatston 192 + 96 = 288.\n');
-    await writePhantomSeries(dir, {
-      rows: 128,
-      columns: 128,
-      pixelSpacingMm: [0.5, 0.5],
-      slices: 8,
-      sliceThicknessMm: 3,
-      sliceIncrementMm: 3,
-      backgroundHu: 40,
-      noiseSdHu: 10,
-      objects: [
-        { kind: 'box', centerMm: [20.25, 20.25, 9], sizeMm: [4, 4, 9], hu: 450 },
-        { kind: 'box', centerMm: [40.25, 40.25, 9], sizeMm: [4, 4, 9], hu: 250 },
-      ],
-    });
-    const seeds: Assignment[] = [
-      { artery: 'LAD', point: [20.3, 20.3, 9], scope: 'lesion' },
-      { artery: 'RCA', point: [40.3, 40.3, 9], scope: 'lesion' },
-    ];
-    await scoreAndPrint(dir, seeds, undefined, out);
+    out(`${SYNTHETIC_DEMO_DESCRIPTION}\n`);
+    await writeSyntheticDemoPhantom(dir);
+    await scoreAndPrint(dir, SYNTHETIC_DEMO_SEEDS, undefined, out);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@
  */
 import dicomParser from 'dicom-parser';
 import { parseDicomBytes } from '../../native-worker/dicom/dicomFile.js';
+import { text } from '../../native-worker/dicom/sliceHeader.js';
 
 export interface ArchiveHeader {
   sopClassUid?: string;
@@ -26,11 +27,6 @@ export interface ArchiveHeader {
   seriesDescription?: string;
   instanceNumber?: number;
   isDicomdir: boolean;
-}
-
-function text(dataSet: dicomParser.DataSet, tag: string): string | undefined {
-  const value = dataSet.string(tag)?.trim();
-  return value ? value : undefined;
 }
 
 function integer(dataSet: dicomParser.DataSet, tag: string): number | undefined {

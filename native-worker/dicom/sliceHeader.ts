@@ -58,9 +58,10 @@ export interface SliceHeader {
   massFactorPatient?: number;
 }
 
-function text(dataSet: DataSet, tag: string): string | undefined {
-  const value = dataSet.string(tag);
-  return value === undefined || value === '' ? undefined : value.trim();
+/** A string attribute, trimmed; undefined when absent or empty. */
+export function text(dataSet: DataSet, tag: string): string | undefined {
+  const value = dataSet.string(tag)?.trim();
+  return value ? value : undefined;
 }
 
 function decimals(dataSet: DataSet, tag: string): number[] | undefined {

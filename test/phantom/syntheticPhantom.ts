@@ -28,7 +28,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { data as dcmjsData } from 'dcmjs';
-import { transcodeFile, type TestTransferSyntax } from '../support/transcode.js';
+import { TRANSFER_SYNTAX_UIDS, transcodeFile, type TestTransferSyntax } from '../support/transcode.js';
 
 export type Vec3 = [number, number, number];
 
@@ -151,16 +151,6 @@ export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 /** Tolerance of the object boundaries, mm (see the file header). */
 export const VOXEL_EPSILON_MM = 1e-6;
 
-const TRANSFER_SYNTAX_UIDS: Record<PhantomTransferSyntax, string> = {
-  implicit: '1.2.840.10008.1.2',
-  explicit: '1.2.840.10008.1.2.1',
-  deflated: '1.2.840.10008.1.2.1.99',
-  'jpeg-lossless-57': '1.2.840.10008.1.2.4.57',
-  'jpeg-lossless-70': '1.2.840.10008.1.2.4.70',
-  'jpeg-ls': '1.2.840.10008.1.2.4.80',
-  jpeg2000: '1.2.840.10008.1.2.4.90',
-  rle: '1.2.840.10008.1.2.5',
-};
 // Fixed for this generator (a 2.25 UUID-derived root), as ImplementationClassUID should be.
 const IMPLEMENTATION_CLASS_UID = '2.25.186969819602856667788281758206869039074';
 const IMPLEMENTATION_VERSION_NAME = 'CAC_PHANTOM_1';
@@ -479,9 +469,8 @@ function paintObject(
   }
 }
 
-/** 1 where the in-plane distance from the image centre exceeds the FOV radius. */
-function outsideFovMask(axes: PhantomAxes, size: Dimensions, radiusMm: number): Uint8Array {
-  const mask = new Uint8Array(size.columns * size.rows * size.slices);
+/** Calls `visit(i, j)` for each in-plane pixel whose distance from the image centre is (not) within `radiusMm`. */
+function forEachPixelByDistance(axes: PhantomAxes, size: Dimensions, radiusMm: number, inside: boolean, visit: (i: number, j: number) => void): void {
   const iCentre = (size.columns - 1) / 2;
   const jCentre = (size.rows - 1) / 2;
   const limit = radiusMm ** 2;
@@ -489,25 +478,24 @@ function outsideFovMask(axes: PhantomAxes, size: Dimensions, radiusMm: number): 
     for (let i = 0; i < size.columns; i++) {
       const x = (i - iCentre) * axes.columnSpacingMm;
       const y = (j - jCentre) * axes.rowSpacingMm;
-      if (x * x + y * y <= limit) continue;
-      for (let k = 0; k < size.slices; k++) mask[i + size.columns * (j + size.rows * k)] = 1;
+      if (x * x + y * y <= limit === inside) visit(i, j);
     }
   }
+}
+
+/** 1 where the in-plane distance from the image centre exceeds the FOV radius. */
+function outsideFovMask(axes: PhantomAxes, size: Dimensions, radiusMm: number): Uint8Array {
+  const mask = new Uint8Array(size.columns * size.rows * size.slices);
+  forEachPixelByDistance(axes, size, radiusMm, false, (i, j) => {
+    for (let k = 0; k < size.slices; k++) mask[i + size.columns * (j + size.rows * k)] = 1;
+  });
   return mask;
 }
 
 function paintBloodPool(volume: Float64Array, axes: PhantomAxes, size: Dimensions, hu: number, radiusMm: number): void {
-  const iCentre = (size.columns - 1) / 2;
-  const jCentre = (size.rows - 1) / 2;
-  const limit = radiusMm ** 2;
-  for (let j = 0; j < size.rows; j++) {
-    for (let i = 0; i < size.columns; i++) {
-      const x = (i - iCentre) * axes.columnSpacingMm;
-      const y = (j - jCentre) * axes.rowSpacingMm;
-      if (x * x + y * y > limit) continue;
-      for (let k = 0; k < size.slices; k++) volume[i + size.columns * (j + size.rows * k)] = hu;
-    }
-  }
+  forEachPixelByDistance(axes, size, radiusMm, true, (i, j) => {
+    for (let k = 0; k < size.slices; k++) volume[i + size.columns * (j + size.rows * k)] = hu;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

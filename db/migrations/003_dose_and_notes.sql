@@ -1,0 +1,1 @@
+-- 003_dose_and_notes: filled in by its feature (placeholder so the sequence stays contiguous).

@@ -1,0 +1,1 @@
+-- 004_reports: filled in by its feature (placeholder so the sequence stays contiguous).

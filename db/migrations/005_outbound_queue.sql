@@ -1,0 +1,1 @@
+-- 005_outbound_queue: filled in by its feature (placeholder so the sequence stays contiguous).

@@ -15,6 +15,14 @@ import type { SeriesFacts, ScoringOptions } from '../../native-worker/protocol.j
 import type { Assignment } from '../../native-worker/scoring/arteries.js';
 import type { AssignmentOutcome, ScoreSheet } from '../../native-worker/scoring/scoringSession.js';
 import { settingsPatchSchema, type Settings } from './settings.js';
+// ---- dose log and procedure notes (issue 5): imports
+import { doseRequestSchemas, type DoseResponseByChannel } from '../dose/doseLogContract.js';
+import { notesRequestSchemas, type NotesResponseByChannel } from '../notes/notesContract.js';
+export type * from '../dose/doseLogContract.js';
+export type * from '../notes/notesContract.js';
+export type { ProcedureChecklist } from '../notes/procedureChecklist.js';
+export type { ReferenceLevel, ReferenceCheck, DoseSettings } from '../dose/referenceLevels.js';
+// ---- end dose log and procedure notes imports
 
 // ---------------------------------------------------------------- request schemas
 
@@ -80,6 +88,11 @@ export const requestSchemas = {
   'reading.close': z.strictObject({ readingId: readingIdSchema }),
   'settings.get': noRequest,
   'settings.update': z.strictObject({ patch: settingsPatchSchema }),
+  // ---- dose log and procedure notes (issue 5): dose.get, dose.recordManual, dose.setReason,
+  // dose.log, dose.patientHistory, dose.exportCsv, notes.get, notes.save
+  ...doseRequestSchemas,
+  ...notesRequestSchemas,
+  // ---- end dose log and procedure notes
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -203,7 +216,7 @@ export interface SettingsResponse {
   receiver?: ReceiverStatus;
 }
 
-export interface ResponseByChannel {
+export interface ResponseByChannel extends DoseResponseByChannel, NotesResponseByChannel {
   'app.info': AppInfo;
   'studies.list': { studies: StudySummary[] };
   'studies.series': { series: SeriesSummary[] };

@@ -18,6 +18,8 @@ import type { EmitApiEvent } from './eventHub.js';
 import { ReadingSessions } from './readingSessions.js';
 import { describeIssues, type NamedPacsNode, type Settings } from './settings.js';
 import type { SettingsStore } from './settingsStore.js';
+// ---- dose log and procedure notes (issue 5)
+import { createDoseChannels } from '../dose/doseServiceChannels.js';
 
 export interface ApiServices {
   store: ArchiveStore;
@@ -205,6 +207,10 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
       await services.receiver?.apply(updated.settings.receiver);
       return { ...updated, ...receiverStatus() };
     },
+
+    // ---- dose log and procedure notes (issue 5): dose.*, notes.* (main/dose/doseServiceChannels.ts)
+    ...createDoseChannels(services),
+    // ---- end dose log and procedure notes
   };
 
   const table = {} as ApiHandlers;

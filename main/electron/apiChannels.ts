@@ -26,6 +26,15 @@ const INVOKE_CHANNELS = [
   'reading.close',
   'settings.get',
   'settings.update',
+  // dose log and procedure notes (issue 5)
+  'dose.get',
+  'dose.recordManual',
+  'dose.setReason',
+  'dose.log',
+  'dose.patientHistory',
+  'dose.exportCsv',
+  'notes.get',
+  'notes.save',
 ] as const satisfies readonly Channel[];
 
 const BINARY_CHANNELS = ['reading.volume', 'reading.labels'] as const satisfies readonly BinaryChannel[];

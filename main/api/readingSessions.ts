@@ -178,6 +178,22 @@ export class ReadingSessions {
     });
   }
 
+  /**
+   * Everything a report needs of an open reading, consistent at one revision: the saved reading,
+   * its series facts and warnings, the HU volume and the label volume (key images).
+   */
+  reportSnapshot(readingId: number): Promise<{ reading: ReadingRecord; view: OpenReading['view']; hu: ArrayBuffer; labels: ArrayBuffer }> {
+    return this.serial(async () => {
+      const open = this.open.get(readingId);
+      if (!open) throw new ApiFailure('not-found', `reading ${readingId} is not open: open the series first`);
+      const reading = this.readings.get(readingId);
+      if (!reading) throw new ApiFailure('not-found', `there is no reading ${readingId}`);
+      const holds = await this.ensureHeld(reading);
+      const { labels } = await this.options.worker.request('labels', { sessionId: holds.sessionId });
+      return { reading, view: open.view, hu: open.hu, labels };
+    });
+  }
+
   close(readingId: number): Promise<{ closed: boolean }> {
     return this.serial(async () => {
       const open = this.open.get(readingId);

@@ -9,6 +9,7 @@ import { demoCommand } from './demoCommand.js';
 import { importCommand, IMPORT_USAGE } from './importCommand.js';
 import { receiveCommand, RECEIVE_USAGE } from './receiveCommand.js';
 import { pacsCommand, PACS_USAGE } from './pacsCommand.js';
+import { doseCommand, DOSE_USAGE } from './doseCommand.js';
 
 const COMMANDS: Record<string, (args: string[], out: (text: string) => void) => Promise<void>> = {
   score: scoreCommand,
@@ -16,9 +17,10 @@ const COMMANDS: Record<string, (args: string[], out: (text: string) => void) => 
   import: importCommand,
   receive: (args, out) => receiveCommand(args, out),
   pacs: pacsCommand,
+  dose: doseCommand,
 };
 
-const USAGE = ['usage: cac <command> ...', `  ${SCORE_USAGE.replace('usage: ', '')}`, `  ${IMPORT_USAGE.replace('usage: ', '')}`, `  ${RECEIVE_USAGE.replace('usage: ', '')}`, `  ${PACS_USAGE.split('\n')[0].replace('usage: ', '')}`, '  cac demo    score the demo phantom (the shared QRM scan, or a generated one)'].join('\n');
+const USAGE = ['usage: cac <command> ...', `  ${SCORE_USAGE.replace('usage: ', '')}`, `  ${IMPORT_USAGE.replace('usage: ', '')}`, `  ${RECEIVE_USAGE.replace('usage: ', '')}`, `  ${PACS_USAGE.split('\n')[0].replace('usage: ', '')}`, `  ${DOSE_USAGE.replace('usage: ', '')}`, '  cac demo    score the demo phantom (the shared QRM scan, or a generated one)'].join('\n');
 
 export async function runCli(argv: string[], out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Promise<number> {
   const [command, ...args] = argv;

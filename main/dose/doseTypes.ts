@@ -46,6 +46,8 @@ export interface DoseCheckAlert {
   /** Reason for proceeding and the person who authorised it, when given. */
   reason: string | null;
   person: string | null;
+  /** The irradiation event it was written for, when known: lets a re-sent, grown RDSR merge its alerts once. */
+  irradiationEventUid?: string | null;
 }
 
 /** The dose of one study from one source. */

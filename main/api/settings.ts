@@ -47,20 +47,44 @@ export const displaySettingsSchema = z.strictObject({
   overlayOpacity: z.number().min(0).max(1),
 });
 
+/** Who may sign reports: physicians reading the study (the technologist logs dose and notes). */
+export const READER_ROLES = ['radiologist', 'cardiologist', 'technologist', 'physicist'] as const;
+export type ReaderRole = (typeof READER_ROLES)[number];
+export const SIGNING_ROLES: readonly ReaderRole[] = ['radiologist', 'cardiologist'];
+
+const wordingText = z.string().trim().max(1000);
+
+export const reportSettingsSchema = z.strictObject({
+  /** Printed in the report header. */
+  siteName: z.string().trim().max(128),
+  siteAddress: z.string().trim().max(256),
+  /** PACS (names from pacsNodes) that receive every signed report (PDF + SR) automatically. */
+  sendTo: z.array(z.string().trim().min(1).max(64)).max(8),
+  /** The site's own recommendation text per CAC-DRS grade; blank uses the neutral default. */
+  cacDrsWording: z.strictObject({ A0: wordingText, A1: wordingText, A2: wordingText, A3: wordingText }).partial(),
+});
+
 const settingsObjectSchema = z.strictObject({
     /** null: the archive inside the data directory (embedded); else an absolute folder. */
     archiveFolder: z.string().trim().min(1).max(4096).nullable(),
     /** Who is reading: the readings and the audit log are kept per reader. */
     readerName: z.string().trim().min(1, 'enter the reader name').max(64),
+    /** The role of the person using the workstation: only physicians sign reports. */
+    readerRole: z.enum(READER_ROLES),
     receiver: receiverSettingsSchema,
     pacsNodes: z.array(namedPacsNodeSchema).max(32),
     scoring: scoringSettingsSchema,
     display: displaySettingsSchema,
+    report: reportSettingsSchema,
   });
 
 export const settingsSchema = settingsObjectSchema.refine((settings) => new Set(settings.pacsNodes.map((node) => node.name)).size === settings.pacsNodes.length, {
     message: 'two PACS have the same name',
     path: ['pacsNodes'],
+  })
+  .refine((settings) => settings.report.sendTo.every((name) => settings.pacsNodes.some((node) => node.name === name)), {
+    message: 'reports are to be sent to a PACS that is not in the list of PACS',
+    path: ['report', 'sendTo'],
   });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -70,10 +94,12 @@ export type NamedPacsNode = z.output<typeof namedPacsNodeSchema>;
 export const settingsPatchSchema = z.strictObject({
   archiveFolder: settingsObjectSchema.shape.archiveFolder.optional(),
   readerName: settingsObjectSchema.shape.readerName.optional(),
+  readerRole: settingsObjectSchema.shape.readerRole.optional(),
   receiver: receiverSettingsSchema.partial().optional(),
   pacsNodes: settingsObjectSchema.shape.pacsNodes.optional(),
   scoring: scoringSettingsSchema.partial().optional(),
   display: displaySettingsSchema.partial().optional(),
+  report: reportSettingsSchema.partial().optional(),
 });
 
 export type SettingsPatch = z.input<typeof settingsPatchSchema>;
@@ -82,10 +108,12 @@ export function defaultSettings(readerName = 'reader'): Settings {
   return {
     archiveFolder: null,
     readerName,
+    readerRole: 'radiologist',
     receiver: { enabled: false, aeTitle: 'CACWS', port: 11112, allowedCallingAeTitles: [], maxAssociations: 4 },
     pacsNodes: [],
     scoring: { thresholdHu: 130, kvAdjusted: false, minAreaMm2: 1, massFactor: null },
     display: { reportLmWithLad: false, overlayOpacity: 0.5 },
+    report: { siteName: '', siteAddress: '', sendTo: [], cacDrsWording: {} },
   };
 }
 
@@ -97,10 +125,12 @@ export function mergeSettings(current: Settings, patch: unknown): { settings: Se
   const merged = {
     archiveFolder: p.archiveFolder !== undefined ? p.archiveFolder : current.archiveFolder,
     readerName: p.readerName ?? current.readerName,
+    readerRole: p.readerRole ?? current.readerRole,
     receiver: { ...current.receiver, ...stripUndefined(p.receiver) },
     pacsNodes: p.pacsNodes ?? current.pacsNodes,
     scoring: { ...current.scoring, ...stripUndefined(p.scoring) },
     display: { ...current.display, ...stripUndefined(p.display) },
+    report: { ...current.report, ...stripUndefined(p.report) },
   };
   const result = settingsSchema.safeParse(merged);
   return result.success ? { settings: result.data } : { problems: describeIssues(result.error) };

@@ -46,6 +46,16 @@ function number(dataSet: dicomParser.DataSet, tag: string, index = 0): number | 
   return value !== undefined && Number.isFinite(value) ? value : null;
 }
 
+/** CTDIvol is FD (binary double); read it as text only where a writer declared DS. */
+function ctdivolOf(dataSet: dicomParser.DataSet): number | null {
+  const element = dataSet.elements.x00189345;
+  if (!element || element.length === 0) return null;
+  if (element.vr === 'DS') return number(dataSet, 'x00189345');
+  if (element.length !== 8) return null;
+  const value = dataSet.double('x00189345');
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}
+
 /** Null for anything that is not a classic CT image with its UIDs (an SR, a DICOMDIR, not DICOM). */
 export function readImageDose(bytes: Uint8Array): ImageDose | null {
   if (bytes.length < 8) return null;
@@ -61,7 +71,7 @@ export function readImageDose(bytes: Uint8Array): ImageDose | null {
     sopInstanceUid,
     seriesInstanceUid,
     studyInstanceUid,
-    ctdivolMgy: number(dataSet, 'x00189345'),
+    ctdivolMgy: ctdivolOf(dataSet),
     kvp: number(dataSet, 'x00180060'),
     tubeCurrentMa: number(dataSet, 'x00181151'),
     exposureTimeS: exposureTimeMs === null ? null : exposureTimeMs / 1000,

@@ -120,8 +120,8 @@ function parseLeniently(bytes: Uint8Array): { dataSet: dicomParser.DataSet | nul
     return { dataSet, failure: truncationOf(dataSet) };
   } catch (reason) {
     const partial = (reason as { dataSet?: dicomParser.DataSet })?.dataSet ?? null;
-    const message = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : String((reason as { exception?: unknown })?.exception ?? reason);
-    return { dataSet: partial, failure: message };
+    const raw = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : String((reason as { exception?: unknown })?.exception ?? reason);
+    return { dataSet: partial, failure: `${bytes.length} bytes, the data set cannot be read to its end: ${raw.replace(/^dicomParser\.\w+: /, '')}` };
   }
 }
 

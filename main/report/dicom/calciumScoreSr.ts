@@ -35,6 +35,9 @@ import { ARTERY_CODES, PRIVATE_SCHEME, SR_CODES, UNITS, type CodedConcept } from
 
 export { ReportDicomError } from './dicomCommon.js';
 
+/** Verifying Organization when the site's institution name is not configured (the attribute is Type 1). */
+export const UNCONFIGURED_ORGANIZATION = 'Institution not configured';
+
 /** Tracking Identifier text of the total's Measurement Group (the arteries use LM, LAD, LCX, RCA). */
 export const TOTAL_TRACKING_ID = 'Total';
 
@@ -200,7 +203,8 @@ function verification(version: ReportVersion, options: ReportDicomOptions): Data
       {
         VerifyingObserverName: personName(version.signedBy, 'signed by'),
         VerifyingObserverIdentificationCodeSequence: [],
-        VerifyingOrganization: optionalString(options.institutionName ?? null, 'LO', 'institution name'),
+        // Type 1: the site's name; a visible placeholder when the site has not configured one.
+        VerifyingOrganization: optionalString(options.institutionName, 'LO', 'institution name') || UNCONFIGURED_ORGANIZATION,
         VerificationDateTime: utcDateTime(version.signedAt, 'signed at').dateTime,
       },
     ],

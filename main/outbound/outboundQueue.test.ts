@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openArchiveDatabase, type ArchiveDatabase } from '../../db/archiveDatabase.js';
+import type { OutboundItem } from '../../db/outboundRepository.js';
+import { OutboundQueue, OutboundQueueError } from './outboundQueue.js';
+import { OutboundObjectError } from './outboundObject.js';
+import { makeComprehensiveSr, makeSecondaryCapture } from '../../test/integration/fixtures/outboundObjects.js';
+import { freePort } from '../../test/support/orthanc.js';
+import { makeTempDir } from '../../test/support/tempDir.js';
+
+/** Resolves with the first row `predicate` accepts, from the 'changed' events. */
+function waitForItem(queue: OutboundQueue, predicate: (item: OutboundItem) => boolean, timeoutMs = 20_000): Promise<OutboundItem> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no matching outbound row within ${timeoutMs} ms: ${JSON.stringify(queue.list())}`)), timeoutMs);
+    const listener = (item: OutboundItem) => {
+      if (!predicate(item)) return;
+      clearTimeout(timer);
+      queue.off('changed', listener);
+      resolve(item);
+    };
+    queue.on('changed', listener);
+  });
+}
+
+describe('OutboundQueue', () => {
+  let temp: { dir: string; remove: () => Promise<void> };
+  let db: ArchiveDatabase;
+  let queue: OutboundQueue | undefined;
+  let deadPort: number;
+  const destination = (port: number) => ({ name: 'MAIN', aeTitle: 'ORTHANC', host: '127.0.0.1', port, callingAeTitle: 'CACWS', timeoutMs: 2_000 });
+
+  beforeEach(async () => {
+    temp = await makeTempDir('outbound-queue');
+    db = openArchiveDatabase(join(temp.dir, 'archive.sqlite'));
+    // A port nobody listens on: connections are refused at once.
+    deadPort = await freePort();
+  });
+  afterEach(async () => {
+    await queue?.stop();
+    queue = undefined;
+    db.close();
+    await temp.remove();
+  });
+
+  it('keeps a durable copy of each object and one row per object and destination', async () => {
+    queue = new OutboundQueue(db, temp.dir);
+    const sr = makeComprehensiveSr();
+    const sc = makeSecondaryCapture({ studyInstanceUid: sr.studyInstanceUid });
+    const rows = await queue.enqueue([sr, sc], destination(deadPort), { reportId: 12, reportVersion: 1 });
+    expect(rows.map((row) => [row.sopInstanceUid, row.sopClassUid, row.studyInstanceUid, row.status, row.reportId, row.reportVersion])).toEqual([
+      [sr.sopInstanceUid, sr.sopClassUid, sr.studyInstanceUid, 'queued', 12, 1],
+      [sc.sopInstanceUid, sc.sopClassUid, sr.studyInstanceUid, 'queued', 12, 1],
+    ]);
+    expect(rows[0].path).toBe(`outbound/${sr.sopInstanceUid}.dcm`);
+    expect(Buffer.compare(await readFile(join(temp.dir, rows[0].path)), sr.bytes)).toBe(0);
+    expect(rows[0].destinationNode).toEqual({ name: 'MAIN', aeTitle: 'ORTHANC', host: '127.0.0.1', port: deadPort, callingAeTitle: 'CACWS', timeoutMs: 2_000 });
+
+    // The same object again for the same PACS: nothing new.
+    const again = await queue.enqueue([sr], destination(deadPort));
+    expect(again[0].id).toBe(rows[0].id);
+    expect(queue.list()).toHaveLength(2);
+    // For another PACS: a second row sharing the copy.
+    const backup = await queue.enqueue([sr], { ...destination(deadPort), name: 'BACKUP' });
+    expect(backup[0]).toMatchObject({ destination: 'BACKUP', path: rows[0].path });
+  });
+
+  it('refuses different bytes under a SOP Instance UID already queued, and leaves the queued copy alone', async () => {
+    queue = new OutboundQueue(db, temp.dir);
+    const sr = makeComprehensiveSr();
+    await queue.enqueue([sr], destination(deadPort));
+    const changed = makeComprehensiveSr({ sopInstanceUid: sr.sopInstanceUid, studyInstanceUid: sr.studyInstanceUid, text: 'Agatston score 12' });
+    const refused = queue.enqueue([changed], { ...destination(deadPort), name: 'BACKUP' });
+    await expect(refused).rejects.toBeInstanceOf(OutboundQueueError);
+    await expect(refused).rejects.toMatchObject({ code: 'different-content', message: expect.stringMatching(/same SOP Instance UID .* different content: a DICOM object is never sent twice as different objects/) });
+    await expect(queue.enqueue([sr, changed], destination(deadPort))).rejects.toMatchObject({ code: 'different-content' });
+    expect(queue.list()).toHaveLength(1);
+    expect(Buffer.compare(await readFile(join(temp.dir, 'outbound', `${sr.sopInstanceUid}.dcm`)), sr.bytes)).toBe(0);
+  });
+
+  it('refuses what is not a Part 10 object or not a valid PACS, queuing nothing', async () => {
+    queue = new OutboundQueue(db, temp.dir);
+    await expect(queue.enqueue([{ bytes: new Uint8Array(200) }], destination(deadPort))).rejects.toBeInstanceOf(OutboundObjectError);
+    await expect(queue.enqueue([makeComprehensiveSr()], { ...destination(deadPort), aeTitle: 'A\\B' })).rejects.toMatchObject({
+      code: 'bad-destination',
+      message: expect.stringMatching(/aeTitle: an AE title uses printable ASCII characters without a backslash/),
+    });
+    expect(queue.list()).toEqual([]);
+  });
+
+  it('replaces a copy left by an enqueue that crashed before its commit', async () => {
+    queue = new OutboundQueue(db, temp.dir);
+    const sr = makeComprehensiveSr();
+    await mkdir(join(temp.dir, 'outbound'));
+    await writeFile(join(temp.dir, 'outbound', `${sr.sopInstanceUid}.dcm`), 'half of an older attempt');
+    await queue.enqueue([sr], destination(deadPort));
+    expect(Buffer.compare(await readFile(join(temp.dir, 'outbound', `${sr.sopInstanceUid}.dcm`)), sr.bytes)).toBe(0);
+  });
+
+  it('retries a PACS that refuses connections with growing waits, saying what to check, and gives up after maxAttempts', async () => {
+    queue = new OutboundQueue(db, temp.dir, { backoff: { firstDelayMs: 100, factor: 2, maxDelayMs: 1_000 }, maxAttempts: 3 });
+    const seen: OutboundItem[] = [];
+    queue.on('changed', (item) => seen.push(item));
+    queue.start();
+    const [row] = await queue.enqueue([makeComprehensiveSr()], destination(deadPort));
+    const failed = await waitForItem(queue, (item) => item.id === row.id && item.status === 'failed');
+    const retries = seen.filter((item) => item.status === 'queued' && item.attempts > 0);
+    expect(retries.map((item) => item.attempts)).toEqual([1, 2]);
+    // Waits of 100 then 200 ms after attempts 1 and 2.
+    expect(retries.map((item) => Date.parse(item.nextAttemptAt) - Date.parse(item.updatedAt))).toEqual([100, 200]);
+    expect(retries[0].lastError).toBe(`PACS MAIN at 127.0.0.1:${deadPort} (AE ORTHANC) refused the connection: is it running, is the port right? (attempt 1; next try in 100 ms)`);
+    expect(failed.attempts).toBe(3);
+    expect(failed.lastError).toMatch(/refused the connection: is it running.*\(gave up after 3 attempts; retry when the PACS is back\)$/);
+    expect(queue.backoffDelayMs(10)).toBe(1_000);
+
+    // An operator retries: queued again from attempt 0.
+    await queue.stop();
+    const [retried] = queue.retryNow(row.id);
+    expect(retried).toMatchObject({ status: 'queued', attempts: 0 });
+  });
+
+  it('cancels a queued row (never sent) and refuses to cancel a row that is gone', async () => {
+    queue = new OutboundQueue(db, temp.dir, { backoff: { firstDelayMs: 60_000 } });
+    const [row] = await queue.enqueue([makeComprehensiveSr()], destination(deadPort));
+    expect(queue.cancel(row.id).status).toBe('cancelled');
+    queue.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(queue.get(row.id)).toMatchObject({ status: 'cancelled', attempts: 0 });
+    expect(() => queue!.cancel(row.id)).toThrow(/cannot be cancelled: it is already cancelled/);
+    expect(() => queue!.cancel(9999)).toThrow(/there is no outbound object with id 9999/);
+    expect(queue.list({ status: 'cancelled' })).toHaveLength(1);
+  });
+
+  it('fails a row whose kept copy was altered, rather than send other bytes', async () => {
+    queue = new OutboundQueue(db, temp.dir);
+    const sr = makeComprehensiveSr();
+    const [row] = await queue.enqueue([sr], destination(deadPort));
+    await writeFile(queue.filePath(row), makeComprehensiveSr({ sopInstanceUid: sr.sopInstanceUid, text: 'tampered' }).bytes);
+    queue.start();
+    const failed = await waitForItem(queue, (item) => item.id === row.id && item.status === 'failed');
+    expect(failed.lastError).toMatch(/the copy kept for sending .* has been altered: queue the report again/);
+    expect(existsSync(queue.filePath(row))).toBe(true);
+  });
+});

@@ -91,7 +91,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): CacTran
 
   return {
     async invoke(channel, request) {
-      if ((BINARY_CHANNELS as readonly Channel[]).includes(channel)) {
+      if (channel === 'reading.volume' || channel === 'reading.labels') {
         const { readingId } = (request ?? {}) as { readingId?: unknown };
         const route = channel === 'reading.volume' ? 'volume' : 'labels';
         const response = await doFetch(`${origin}/api/${route}/${encodeURIComponent(String(readingId))}`, { headers, credentials: 'same-origin' });
@@ -104,6 +104,10 @@ export function createHttpTransport(options: HttpTransportOptions = {}): CacTran
         body: JSON.stringify(request ?? {}),
         credentials: 'same-origin',
       });
+      // Other binary channels (the report PDF) answer bytes to the POST when they succeed.
+      if ((BINARY_CHANNELS as readonly Channel[]).includes(channel) && response.headers.get('Content-Type') === 'application/octet-stream') {
+        return { ok: true, value: await response.arrayBuffer() };
+      }
       return (await response.json()) as ApiResult<unknown>;
     },
     subscribe(event, listener) {

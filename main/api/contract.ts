@@ -23,6 +23,11 @@ export type * from '../notes/notesContract.js';
 export type { ProcedureChecklist } from '../notes/procedureChecklist.js';
 export type { ReferenceLevel, ReferenceCheck, DoseSettings } from '../dose/referenceLevels.js';
 // ---- end dose log and procedure notes imports
+// ---- reports and outbound delivery (issue 6): imports
+import { reportRequestSchemas, type ReportEvents, type ReportResponseByChannel } from '../report/reportContract.js';
+export type * from '../report/reportContract.js';
+export type { ReportContent, ReportVersion } from '../report/reportContent.js';
+// ---- end reports imports
 
 // ---------------------------------------------------------------- request schemas
 
@@ -93,13 +98,16 @@ export const requestSchemas = {
   ...doseRequestSchemas,
   ...notesRequestSchemas,
   // ---- end dose log and procedure notes
+  // ---- reports and outbound delivery (issue 6)
+  ...reportRequestSchemas,
+  // ---- end reports
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
 export const CHANNELS = Object.keys(requestSchemas) as Channel[];
 
 /** Channels whose response is bytes (an ArrayBuffer), not JSON: the host serves them as octet-stream. */
-export const BINARY_CHANNELS = ['reading.volume', 'reading.labels'] as const satisfies readonly Channel[];
+export const BINARY_CHANNELS = ['reading.volume', 'reading.labels', 'report.pdf'] as const satisfies readonly Channel[];
 export type BinaryChannel = (typeof BINARY_CHANNELS)[number];
 
 export function isChannel(name: unknown): name is Channel {
@@ -216,7 +224,7 @@ export interface SettingsResponse {
   receiver?: ReceiverStatus;
 }
 
-export interface ResponseByChannel extends DoseResponseByChannel, NotesResponseByChannel {
+export interface ResponseByChannel extends DoseResponseByChannel, NotesResponseByChannel, ReportResponseByChannel {
   'app.info': AppInfo;
   'studies.list': { studies: StudySummary[] };
   'studies.series': { series: SeriesSummary[] };
@@ -277,7 +285,7 @@ export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError
 
 // ---------------------------------------------------------------- events
 
-export interface CacEvents {
+export interface CacEvents extends ReportEvents {
   'import.progress': { importJobId: number; progress: ImportProgress };
   'import.done': { importJobId: number; summary: ImportSummary };
   /** The archive stored objects of these studies, or they completed (nothing arrived for a while). */
@@ -308,4 +316,4 @@ export interface RetrieveProgressEvent {
 
 export type CacEventName = keyof CacEvents;
 export type CacEvent = { [E in CacEventName]: { type: E; payload: CacEvents[E] } }[CacEventName];
-export const EVENT_NAMES: readonly CacEventName[] = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed', 'retrieve.progress', 'retrieve.done'];
+export const EVENT_NAMES: readonly CacEventName[] = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed', 'retrieve.progress', 'retrieve.done', 'report.changed', 'outbound.changed'];

@@ -20,6 +20,9 @@ import { describeIssues, type NamedPacsNode, type Settings } from './settings.js
 import type { SettingsStore } from './settingsStore.js';
 // ---- dose log and procedure notes (issue 5)
 import { createDoseChannels } from '../dose/doseServiceChannels.js';
+// ---- reports and outbound delivery (issue 6)
+import { ReportService, type ReportDelivery } from '../report/reportService.js';
+import type { ReportDose } from '../report/reportContent.js';
 
 export interface ApiServices {
   store: ArchiveStore;
@@ -30,6 +33,13 @@ export interface ApiServices {
   info: () => AppInfo;
   /** The DICOM receiver, brought in line with the settings after each update. */
   receiver?: { apply(settings: Settings['receiver']): Promise<void>; status(): ReceiverStatus };
+  // ---- reports (issue 6)
+  /** Delivery of signed reports to PACS (the outbound queue); without it, sending is refused. */
+  reportDelivery?: ReportDelivery;
+  /** The study's dose for the report, from the dose log. */
+  reportDose?: (studyInstanceUid: string) => ReportDose | null;
+  /** Procedure notes the reader must know, from the technologist's notes. */
+  procedureAlerts?: (studyInstanceUid: string) => string[];
 }
 
 type Parsed<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
@@ -50,16 +60,32 @@ const stateOf = new WeakMap<ApiServices, HandlerState>();
 
 /** PACS retrieves running now, by the job id their events carry, so pacs.cancel can stop them. */
 type RunningRetrieves = Map<string, AbortController>;
-type HandlerState = { readings: ReadingSessions; imports: RunningImports; retrieves: RunningRetrieves };
+type HandlerState = { readings: ReadingSessions; reports: ReportService; imports: RunningImports; retrieves: RunningRetrieves };
 
 function stateFor(services: ApiServices): HandlerState {
   let state = stateOf.get(services);
   if (!state) {
     const { store, worker, settings, emit } = services;
-    state = { readings: new ReadingSessions({ store, worker, settings: () => settings.get(), emit }), imports: new Map(), retrieves: new Map() };
+    const readings = new ReadingSessions({ store, worker, settings: () => settings.get(), emit });
+    const reports = new ReportService({
+      store,
+      sessions: readings,
+      settings: () => settings.get(),
+      emit,
+      software: softwareName(services),
+      doseFor: services.reportDose ?? (() => null),
+      procedureAlertsFor: services.procedureAlerts ?? (() => []),
+      delivery: services.reportDelivery,
+    });
+    state = { readings, reports, imports: new Map(), retrieves: new Map() };
     stateOf.set(services, state);
   }
   return state;
+}
+
+function softwareName(services: ApiServices): string {
+  const { productName, version } = services.info();
+  return `${productName} ${version}`;
 }
 
 /** Progress events at most this often per import (plus the first and the last). */
@@ -67,7 +93,7 @@ const PROGRESS_INTERVAL_MS = 100;
 
 export function createApiHandlers(services: ApiServices): ApiHandlers & { readonly readings: ReadingSessions; shutdown(): Promise<void> } {
   const { store, settings, emit } = services;
-  const { readings: sessions, imports, retrieves } = stateFor(services);
+  const { readings: sessions, reports, imports, retrieves } = stateFor(services);
   const reader = () => settings.get().readerName;
 
   const receiverStatus = () => (services.receiver ? { receiver: services.receiver.status() } : {});
@@ -211,6 +237,29 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
     // ---- dose log and procedure notes (issue 5): dose.*, notes.* (main/dose/doseServiceChannels.ts)
     ...createDoseChannels(services),
     // ---- end dose log and procedure notes
+
+    // ---- reports and outbound delivery (issue 6)
+    'report.get': ({ seriesInstanceUid }) => ({ report: reports.get(seriesInstanceUid) }),
+    'report.draft': async ({ readingId }) => ({ report: await reports.draft(readingId) }),
+    'report.saveText': ({ reportId, version, findings, impression }) => ({ report: reports.saveText(reportId, version, { findings, impression }) }),
+    'report.riskFactors': ({ studyInstanceUid }) => reports.riskFactors(studyInstanceUid),
+    'report.saveRiskFactors': ({ studyInstanceUid, factors }) => reports.saveRiskFactors(studyInstanceUid, factors),
+    'report.sign': ({ reportId, version, contentSha256 }) => reports.sign(reportId, version, contentSha256),
+    'report.amend': async ({ reportId, readingId, reason }) => ({ report: await reports.amend(reportId, readingId, reason) }),
+    'report.discardDraft': ({ reportId }) => ({ report: reports.discardDraft(reportId) }),
+    'report.pdf': ({ reportId, version }) => reports.pdf(reportId, version),
+    'report.export': ({ reportId, version, folder }) => reports.export(reportId, version, folder),
+    'report.send': ({ reportId, version, pacs }) => reports.send(reportId, version, pacs),
+    'outbound.list': ({ studyInstanceUid, limit }) => {
+      if (!services.reportDelivery) return { items: [] };
+      return { items: services.reportDelivery.list({ studyInstanceUid, limit }) };
+    },
+    'outbound.retry': ({ id }) => {
+      const retried = services.reportDelivery?.retry(id);
+      if (!retried) throw new ApiFailure('not-found', `there is no delivery ${id} to retry`);
+      return { item: retried };
+    },
+    // ---- end reports
   };
 
   const table = {} as ApiHandlers;

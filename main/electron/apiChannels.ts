@@ -35,11 +35,24 @@ const INVOKE_CHANNELS = [
   'dose.exportCsv',
   'notes.get',
   'notes.save',
+  'report.get',
+  'report.draft',
+  'report.saveText',
+  'report.riskFactors',
+  'report.saveRiskFactors',
+  'report.sign',
+  'report.amend',
+  'report.discardDraft',
+  'report.pdf',
+  'report.export',
+  'report.send',
+  'outbound.list',
+  'outbound.retry',
 ] as const satisfies readonly Channel[];
 
-const BINARY_CHANNELS = ['reading.volume', 'reading.labels'] as const satisfies readonly BinaryChannel[];
+const BINARY_CHANNELS = ['reading.volume', 'reading.labels', 'report.pdf'] as const satisfies readonly BinaryChannel[];
 
-const EVENT_NAMES = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed', 'retrieve.progress', 'retrieve.done'] as const satisfies readonly CacEventName[];
+const EVENT_NAMES = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed', 'retrieve.progress', 'retrieve.done', 'report.changed', 'outbound.changed'] as const satisfies readonly CacEventName[];
 
 /** Shell events: the menu's File > Import Folder… hands the chosen folder to the page, which starts the import. */
 export const SHELL_EVENTS = ['shell.importFolder'] as const;

@@ -213,7 +213,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (!envelope || envelope.type !== 'request' || id === null) {
       result = { ok: false, error: { code: 'bad-request', message: 'send {"type":"request","id":<number>,"channel":"...","request":{...}}' } };
     } else if ((BINARY_CHANNELS as readonly unknown[]).includes(envelope.channel)) {
-      result = { ok: false, error: { code: 'bad-request', message: `${String(envelope.channel)} answers bytes: fetch GET /api/volume/<readingId> or /api/labels/<readingId>` } };
+      result = { ok: false, error: { code: 'bad-request', message: `${String(envelope.channel)} answers bytes: POST /api/${String(envelope.channel)} (or GET /api/volume|labels/<readingId>)` } };
     } else {
       result = await invokeChannel(options.handlers, envelope.channel, envelope.request);
     }

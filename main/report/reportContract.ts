@@ -1,0 +1,128 @@
+/**
+ * The report's part of the API contract: report.* and outbound.* request schemas (zod, validated
+ * at the boundary) and response types. main/api/contract.ts spreads these into the one channel
+ * table. No Node imports: the preload and the renderer share this file.
+ */
+import { z } from 'zod';
+import type { ReportVersion } from './reportContent.js';
+import type { EnteredRiskFactors } from '../../db/reportRepository.js';
+
+const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))+$/;
+const uid = z.string().max(64, 'a DICOM UID has at most 64 characters').regex(UID_PATTERN, 'not a DICOM UID');
+const reportId = z.number().int().positive();
+const version = z.number().int().positive();
+const readingId = z.number().int().positive();
+const reportText = (label: string) => z.string({ error: `${label} must be text` }).max(20_000, `${label} has at most 20000 characters`);
+const pacsName = z.string().trim().min(1, 'name the PACS (as in settings)').max(64);
+
+/** A measured risk factor: the message names the factor and its unit. */
+function factor(label: string, unit: string, min: number, max: number) {
+  return z
+    .number({ error: `${label} must be a number in ${unit}` })
+    .min(min, `${label} must be at least ${min} ${unit}`)
+    .max(max, `${label} must be at most ${max} ${unit} (check the unit)`)
+    .nullable()
+    .optional();
+}
+const yesNo = (label: string) => z.boolean({ error: `${label} is yes or no` }).nullable().optional();
+
+/** The MESA inputs a person enters (age comes from the study, the score from the reading). */
+export const riskFactorsSchema = z.strictObject({
+  sex: z.enum(['male', 'female']).nullable().optional(),
+  race: z.enum(['white', 'chinese', 'african-american', 'hispanic']).nullable().optional(),
+  diabetes: yesNo('diabetes'),
+  currentSmoker: yesNo('current smoker'),
+  totalCholesterolMgDl: factor('total cholesterol', 'mg/dL', 50, 600),
+  hdlMgDl: factor('HDL cholesterol', 'mg/dL', 10, 200),
+  lipidMedication: yesNo('lipid-lowering medication'),
+  systolicBpMmHg: factor('systolic blood pressure', 'mmHg', 60, 260),
+  bpMedication: yesNo('blood-pressure medication'),
+  familyHistoryMi: yesNo('family history of heart attack'),
+}) satisfies z.ZodType<EnteredRiskFactors>;
+
+export const reportRequestSchemas = {
+  /** The report of a series (null when none was started). */
+  'report.get': z.strictObject({ seriesInstanceUid: uid }),
+  /** Start the draft from an open reading, or refresh it with the reading's current scores. */
+  'report.draft': z.strictObject({ readingId }),
+  'report.saveText': z.strictObject({ reportId, version, findings: reportText('the findings'), impression: reportText('the impression') }),
+  'report.riskFactors': z.strictObject({ studyInstanceUid: uid }),
+  'report.saveRiskFactors': z.strictObject({ studyInstanceUid: uid, factors: riskFactorsSchema }),
+  /** Sign the draft as shown: contentSha256 is the draft the reader saw, so a changed draft is not signed blind. */
+  'report.sign': z.strictObject({ reportId, version, contentSha256: z.string().regex(/^[0-9a-f]{64}$/, 'not a SHA-256') }),
+  /** Start an amendment of the signed report from the open reading. */
+  'report.amend': z.strictObject({ reportId, readingId, reason: z.string().trim().min(3, 'give the reason for the amendment').max(1000) }),
+  'report.discardDraft': z.strictObject({ reportId }),
+  /** The PDF of a version (a draft is rendered with a DRAFT mark). */
+  'report.pdf': z.strictObject({ reportId, version }),
+  'report.export': z.strictObject({
+    reportId,
+    version,
+    folder: z
+      .string()
+      .trim()
+      .min(1, 'choose a folder')
+      .max(4096)
+      .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'give the full path of the folder (e.g. /media/usb or E:\\)'),
+  }),
+  'report.send': z.strictObject({ reportId, version, pacs: pacsName }),
+  'outbound.list': z.strictObject({ studyInstanceUid: uid.optional(), limit: z.number().int().min(1).max(1000).optional() }),
+  'outbound.retry': z.strictObject({ id: z.number().int().positive() }),
+} as const;
+
+export interface ReportSummary {
+  reportId: number;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  /** Every version, oldest first (drafts included). */
+  versions: ReportVersion[];
+  /** The draft if there is one, else the signed version in force. */
+  current: ReportVersion;
+  /** SHA-256 of current.content: what report.sign must be given to sign it. */
+  currentSha256: string;
+  /** Whether this user may sign (role), and why not. */
+  signing: { allowed: boolean; reason?: string };
+  /** Deliveries of this report's objects to PACS. */
+  deliveries: OutboundItem[];
+}
+
+export interface OutboundItem {
+  id: number;
+  sopInstanceUid: string;
+  sopClassUid: string;
+  studyInstanceUid: string;
+  /** What the object is, for people: "Structured report v2", "PDF report v2". */
+  description: string;
+  destination: string;
+  status: 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+  reportId: number | null;
+  reportVersion: number | null;
+}
+
+export interface ReportResponseByChannel {
+  'report.get': { report: ReportSummary | null };
+  'report.draft': { report: ReportSummary };
+  'report.saveText': { report: ReportSummary };
+  'report.riskFactors': { factors: EnteredRiskFactors | null; enteredBy: string | null; enteredAt: string | null };
+  'report.saveRiskFactors': { factors: EnteredRiskFactors; enteredBy: string; enteredAt: string };
+  'report.sign': { report: ReportSummary; queued: number };
+  'report.amend': { report: ReportSummary };
+  'report.discardDraft': { report: ReportSummary | null };
+  'report.pdf': ArrayBuffer;
+  'report.export': { files: string[] };
+  'report.send': { queued: number };
+  'outbound.list': { items: OutboundItem[] };
+  'outbound.retry': { item: OutboundItem };
+}
+
+export interface ReportEvents {
+  /** A report was drafted, signed or amended. */
+  'report.changed': { reportId: number; studyInstanceUid: string; version: number; status: ReportVersion['status'] };
+  /** A delivery to PACS moved on (queued, sending, sent, failed). */
+  'outbound.changed': { item: OutboundItem };
+}

@@ -3,6 +3,9 @@
  * instance (its file is already safely on disk when this runs).
  */
 import type { ArchiveDatabase } from './archiveDatabase.js';
+// dose log and procedure notes (issue 5): the worklist flags
+import { DOSE_RECORD_PREFERENCE } from './doseRepository.js';
+import { procedureAlerts, procedureChecklistSchema } from '../main/notes/procedureChecklist.js';
 
 export interface InstanceRecord {
   patientId: string;
@@ -61,6 +64,11 @@ export interface StudySummary {
   seriesCount: number;
   instanceCount: number;
   modalities: string;
+  // ---- dose log and procedure notes (issue 5)
+  /** The dose record in effect is above its reference level (CTDIvol or DLP). */
+  doseAboveReference: boolean;
+  /** From the current procedure note: what the reader must see ("Claustrophobia/anxiety: scan not completed", "Incomplete scan"). */
+  procedureAlerts: string[];
 }
 
 export interface SeriesSummary {
@@ -227,7 +235,7 @@ export class ArchiveRepository {
     const where = text
       ? `WHERE p.patient_name LIKE @like ESCAPE '\\' OR p.patient_id LIKE @like ESCAPE '\\' OR st.accession_number LIKE @like ESCAPE '\\' OR st.study_description LIKE @like ESCAPE '\\'`
       : '';
-    return this.db
+    const rows = this.db
       .prepare(
         `SELECT st.study_instance_uid AS studyInstanceUid, p.patient_id AS patientId, p.patient_name AS patientName,
                 p.birth_date AS patientBirthDate, p.sex AS patientSex, st.study_date AS studyDate, st.study_time AS studyTime,
@@ -235,13 +243,21 @@ export class ArchiveRepository {
                 st.received_at AS receivedAt, st.last_received_at AS lastReceivedAt, st.complete_at AS completeAt,
                 (SELECT count(*) FROM series se WHERE se.study_ref = st.id) AS seriesCount,
                 (SELECT count(*) FROM instances i JOIN series se ON se.id = i.series_ref WHERE se.study_ref = st.id) AS instanceCount,
-                coalesce((SELECT group_concat(DISTINCT se.modality) FROM series se WHERE se.study_ref = st.id), '') AS modalities
+                coalesce((SELECT group_concat(DISTINCT se.modality) FROM series se WHERE se.study_ref = st.id), '') AS modalities,
+                coalesce((SELECT coalesce(d.ctdivol_above, 0) OR coalesce(d.dlp_above, 0) FROM dose_records d
+                           WHERE d.study_instance_uid = st.study_instance_uid ORDER BY ${DOSE_RECORD_PREFERENCE.replace(/\b(source|id)\b/g, 'd.$1')} LIMIT 1), 0) AS doseAboveReference,
+                (SELECT n.checklist FROM procedure_notes n WHERE n.study_instance_uid = st.study_instance_uid ORDER BY n.version DESC LIMIT 1) AS procedureChecklist
            FROM studies st JOIN patients p ON p.id = st.patient_ref
            ${where}
           ORDER BY st.study_date DESC, st.study_time DESC, st.id DESC
           LIMIT @limit`,
       )
-      .all({ like: `%${(text ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`, limit: query.limit ?? 500 }) as StudySummary[];
+      .all({ like: `%${(text ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`, limit: query.limit ?? 500 }) as StudySummaryRow[];
+    return rows.map(({ procedureChecklist, doseAboveReference, ...study }) => ({
+      ...study,
+      doseAboveReference: doseAboveReference === 1,
+      procedureAlerts: procedureChecklist === null ? [] : alertsOf(procedureChecklist),
+    }));
   }
 
   listSeries(studyInstanceUid: string): SeriesSummary[] {
@@ -279,6 +295,15 @@ export class ArchiveRepository {
     return rows.map((row) => row.uid);
   }
 }
+
+// ---- dose log and procedure notes (issue 5)
+type StudySummaryRow = Omit<StudySummary, 'doseAboveReference' | 'procedureAlerts'> & { doseAboveReference: 0 | 1; procedureChecklist: string | null };
+
+function alertsOf(checklistJson: string): string[] {
+  const checked = procedureChecklistSchema.safeParse(JSON.parse(checklistJson));
+  return checked.success ? procedureAlerts(checked.data) : ['Procedure note could not be read: open the notes'];
+}
+// ---- end dose log and procedure notes
 
 export class ArchiveConflictError extends Error {
   constructor(message: string) {

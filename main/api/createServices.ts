@@ -21,6 +21,8 @@ import { ApiEventHub } from './eventHub.js';
 import type { ApiServices } from './handlers.js';
 import { ReceiverService } from './receiverService.js';
 import { SettingsStore } from './settingsStore.js';
+// dose log (issue 5)
+import { doseServiceOf } from '../dose/doseServiceChannels.js';
 
 export interface CreateServicesOptions {
   /**
@@ -77,6 +79,18 @@ export async function createServices(dataDirectory: string, options: CreateServi
   });
   completion.on('study-complete', (studyInstanceUid) => events.emit('studies.changed', { studyInstanceUids: [studyInstanceUid], reason: 'complete' }));
 
+  // ---- dose log (issue 5): RDSRs are read as they are stored; a complete study without one is
+  // looked at for CTDIvol in its image headers, so the worklist can flag it before anyone opens it.
+  const dose = doseServiceOf({ store, settings });
+  const stopDoseCapture = dose.follow();
+  completion.on('study-complete', (studyInstanceUid) => {
+    if (dose.currentDoseForStudy(studyInstanceUid)) return;
+    void dose.scanStudy(studyInstanceUid).then((record) => {
+      if (record) events.emit('studies.changed', { studyInstanceUids: [studyInstanceUid], reason: 'complete' });
+    });
+  });
+  // ---- end dose log
+
   const receiver = new ReceiverService(store, { host: options.receiverHost });
   await receiver.apply(settings.get().receiver);
 
@@ -110,6 +124,8 @@ export async function createServices(dataDirectory: string, options: CreateServi
     dataDirectory,
     async close() {
       completion.stop();
+      stopDoseCapture();
+      await dose.idle();
       if (flushTimer) clearTimeout(flushTimer);
       await receiver.close();
       await worker.close();

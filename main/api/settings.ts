@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { aeTitleSchema, pacsNodeSchema } from '../pacs/pacsNode.js';
+// dose log (issue 5): k factor choice and reference levels
+import { defaultDoseSettings, doseSettingsSchema } from '../dose/referenceLevels.js';
 
 const callingAeSchema = z
   .string()
@@ -76,6 +78,8 @@ const settingsObjectSchema = z.strictObject({
     scoring: scoringSettingsSchema,
     display: displaySettingsSchema,
     report: reportSettingsSchema,
+    // dose log (issue 5)
+    dose: doseSettingsSchema,
   });
 
 export const settingsSchema = settingsObjectSchema.refine((settings) => new Set(settings.pacsNodes.map((node) => node.name)).size === settings.pacsNodes.length, {
@@ -100,6 +104,8 @@ export const settingsPatchSchema = z.strictObject({
   scoring: scoringSettingsSchema.partial().optional(),
   display: displaySettingsSchema.partial().optional(),
   report: reportSettingsSchema.partial().optional(),
+  // dose log (issue 5): kFactor and/or the whole list of reference levels
+  dose: doseSettingsSchema.partial().optional(),
 });
 
 export type SettingsPatch = z.input<typeof settingsPatchSchema>;
@@ -114,6 +120,8 @@ export function defaultSettings(readerName = 'reader'): Settings {
     scoring: { thresholdHu: 130, kvAdjusted: false, minAreaMm2: 1, massFactor: null },
     display: { reportLmWithLad: false, overlayOpacity: 0.5 },
     report: { siteName: '', siteAddress: '', sendTo: [], cacDrsWording: {} },
+    // dose log (issue 5)
+    dose: defaultDoseSettings(),
   };
 }
 
@@ -131,6 +139,8 @@ export function mergeSettings(current: Settings, patch: unknown): { settings: Se
     scoring: { ...current.scoring, ...stripUndefined(p.scoring) },
     display: { ...current.display, ...stripUndefined(p.display) },
     report: { ...current.report, ...stripUndefined(p.report) },
+    // dose log (issue 5)
+    dose: { ...current.dose, ...stripUndefined(p.dose) },
   };
   const result = settingsSchema.safeParse(merged);
   return result.success ? { settings: result.data } : { problems: describeIssues(result.error) };

@@ -1,8 +1,14 @@
-/** The workstation shell: worklist or reading view, chosen by the address's hash (#/reading/<study>/<series>) so a reload keeps the place. */
+/**
+ * The workstation shell: worklist, dose log (#/dose), a study's procedure notes and dose
+ * (#/procedure/<study>) or reading view (#/reading/<study>/<series>), chosen by the address's hash
+ * so a reload keeps the place.
+ */
 import { useCallback, useEffect, useState } from 'react';
 import type { StudySummary } from '../db/archiveRepository.js';
 import type { AppInfo } from '../main/api/contract.js';
 import { cacClient } from './api/cacClient.js';
+import { DoseLogView } from './dose/DoseLogView.js';
+import { StudyProcedureView } from './notes/StudyProcedureView.js';
 import { ReadingView, type ReadingTarget } from './reading/ReadingView.js';
 import { Worklist } from './worklist/Worklist.js';
 
@@ -11,15 +17,33 @@ function targetFromHash(): ReadingTarget | undefined {
   return match ? { studyInstanceUid: match[1], seriesInstanceUid: match[2] } : undefined;
 }
 
+// ---- dose log and procedure notes (issue 5): the other hash routes
+type Place = { view: 'worklist' } | { view: 'dose' } | { view: 'procedure'; studyInstanceUid: string };
+
+function placeFromHash(): Place {
+  if (/^#\/dose\/?$/.test(window.location.hash)) return { view: 'dose' };
+  const procedure = /^#\/procedure\/([0-9.]+)$/.exec(window.location.hash);
+  return procedure ? { view: 'procedure', studyInstanceUid: procedure[1] } : { view: 'worklist' };
+}
+
+const openProcedure = (studyInstanceUid: string) => {
+  window.location.hash = `#/procedure/${studyInstanceUid}`;
+};
+// ---- end dose log and procedure notes
+
 export function App() {
   const [info, setInfo] = useState<AppInfo>();
   const [target, setTarget] = useState<ReadingTarget | undefined>(targetFromHash);
+  const [place, setPlace] = useState<Place>(placeFromHash);
   const [error, setError] = useState<string>();
   const [crash, setCrash] = useState<string>();
 
   useEffect(() => {
     cacClient.call('app.info', {}).then(setInfo, (reason: Error) => setError(reason.message));
-    const onHash = () => setTarget(targetFromHash());
+    const onHash = () => {
+      setTarget(targetFromHash());
+      setPlace(placeFromHash());
+    };
     window.addEventListener('hashchange', onHash);
     const offCrash = cacClient.on('worker.crashed', ({ message }) => setCrash(message));
     return () => {
@@ -51,6 +75,14 @@ export function App() {
           {info?.productName ?? 'CAC Workstation'}
         </span>
         <span className="muted">{info ? `v${info.version} · algorithm ${info.algorithmVersion} · ${info.reader}` : ''}</span>
+        <span className="nav-tabs" role="tablist">
+          <a href="#/" role="tab" data-testid="nav-worklist" aria-selected={!target && place.view !== 'dose'} className={!target && place.view !== 'dose' ? 'active' : undefined}>
+            Worklist
+          </a>
+          <a href="#/dose" role="tab" data-testid="nav-dose-log" aria-selected={place.view === 'dose'} className={place.view === 'dose' ? 'active' : undefined}>
+            Dose log
+          </a>
+        </span>
         <span className="spacer" />
         {info && (
           <span className={`receiver ${info.receiver.listening ? 'on' : 'off'}`} data-testid="receiver-status">
@@ -73,7 +105,15 @@ export function App() {
           {error}
         </div>
       )}
-      {target ? <ReadingView key={`${target.studyInstanceUid}/${target.seriesInstanceUid}`} target={target} onClose={close} /> : <Worklist onOpen={(study) => void open(study)} />}
+      {target ? (
+        <ReadingView key={`${target.studyInstanceUid}/${target.seriesInstanceUid}`} target={target} onClose={close} />
+      ) : place.view === 'dose' ? (
+        <DoseLogView onOpenStudy={openProcedure} />
+      ) : place.view === 'procedure' ? (
+        <StudyProcedureView key={place.studyInstanceUid} studyInstanceUid={place.studyInstanceUid} onClose={close} />
+      ) : (
+        <Worklist onOpen={(study) => void open(study)} onOpenProcedure={(study) => openProcedure(study.studyInstanceUid)} />
+      )}
     </div>
   );
 }

@@ -11,6 +11,9 @@ import { ScoreTable } from './ScoreTable.js';
 import { SliceView, WINDOW_PRESETS, type WindowLevel } from './SliceView.js';
 import type { Vec3 } from './sliceGeometry.js';
 import { pointToIndex } from './sliceGeometry.js';
+// ---- procedure notes (issue 5): the technologist's alerts above the reading
+import { ProcedureAlertBanner } from '../notes/ProcedureAlerts.js';
+// ---- end procedure notes
 
 const CalciumMap3D = lazy(() => import('../vtk/CalciumMap3D.js'));
 
@@ -184,6 +187,9 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
           3D map
         </button>
       </header>
+      {/* ---- procedure notes (issue 5): claustrophobia, incomplete scan ... from the technologist */}
+      <ProcedureAlertBanner studyInstanceUid={target.studyInstanceUid} />
+      {/* ---- end procedure notes */}
       {(warnings.length > 0 || current.restored.missed.length > 0 || current.restored.algorithmVersionChanged) && (
         <ul className="warnings" data-testid="acquisition-warnings">
           {warnings.map((issue, index) => (

@@ -4,6 +4,9 @@ import type { StudySummary } from '../../db/archiveRepository.js';
 import type { CacEvents } from '../../main/api/contract.js';
 import { cacClient } from '../api/cacClient.js';
 import { PacsPanel } from './PacsPanel.js';
+// ---- dose log and procedure notes (issue 5): flags per study
+import { ProcedureAlertChips } from '../notes/ProcedureAlerts.js';
+// ---- end dose log and procedure notes
 
 type SortKey = 'patientName' | 'studyDate' | 'studyDescription' | 'status' | 'seriesCount';
 
@@ -18,7 +21,7 @@ function formatName(name: string | null): string {
   return (name ?? '(no name)').replace(/\^+/g, ', ').replace(/, $/, '');
 }
 
-export function Worklist({ onOpen }: { onOpen: (study: StudySummary) => void }) {
+export function Worklist({ onOpen, onOpenProcedure }: { onOpen: (study: StudySummary) => void; onOpenProcedure?: (study: StudySummary) => void }) {
   const [studies, setStudies] = useState<StudySummary[]>([]);
   const [text, setText] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'studyDate', descending: true });
@@ -145,6 +148,8 @@ export function Worklist({ onOpen }: { onOpen: (study: StudySummary) => void }) 
             {header('studyDescription', 'Description')}
             {header('status', 'Status')}
             {header('seriesCount', 'Series')}
+            <th>Flags</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -165,16 +170,29 @@ export function Worklist({ onOpen }: { onOpen: (study: StudySummary) => void }) 
                 <span className={`status status-${study.status}`}>{STATUS_LABEL[study.status]}</span>
               </td>
               <td className="number">{study.seriesCount}</td>
-              <td>
+              <td className="flags" data-testid="study-flags">
+                {study.doseAboveReference && (
+                  <span className="dose-flag" data-testid="dose-above-reference" title="Dose above the protocol's reference level: see the dose panel">
+                    ▲ dose above reference
+                  </span>
+                )}
+                <ProcedureAlertChips alerts={study.procedureAlerts} />
+              </td>
+              <td className="row-actions">
                 <button data-testid="open-study" onClick={() => onOpen(study)}>
                   Open
                 </button>
+                {onOpenProcedure && (
+                  <button data-testid="open-procedure" title="Procedure notes and dose" onClick={() => onOpenProcedure(study)}>
+                    Notes & dose
+                  </button>
+                )}
               </td>
             </tr>
           ))}
           {sorted.length === 0 && (
             <tr>
-              <td colSpan={7} className="empty">
+              <td colSpan={8} className="empty">
                 No studies{text ? ` match “${text}”` : ' in the archive yet: import a folder or send from the scanner'}.
               </td>
             </tr>

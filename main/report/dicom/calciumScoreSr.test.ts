@@ -332,11 +332,12 @@ describe('calcium score SR input checks', () => {
     expect(() => writeCalciumScoreSr(sampleSignedVersion(sampleReportContent({ series: { ...sampleReportContent().series, sopInstanceUids: [] } })))).toThrow(/no scored images/);
   });
 
-  it('writes decimals in at most 16 characters that read back within 0.005', () => {
-    for (const value of [0, 1, 187.8125, 1 / 3, 2 / 3 * 1000, 123456.789012345, 98765432.123456, 1e-7, 0.004999, 4321.123456789012]) {
+  it('writes decimals in at most 16 characters that read back within 0.005 (relative 1e-10 beyond 1e9)', () => {
+    for (const value of [0, 1, 187.8125, 1e20, 12345678901234567890, 1 / 3, 2 / 3 * 1000, 123456.789012345, 98765432.123456, 1e-7, 0.004999, 4321.123456789012]) {
       const text = decimalString(value, 'test');
       expect(text.length, text).toBeLessThanOrEqual(16);
-      expect(Math.abs(Number(text) - value), text).toBeLessThanOrEqual(0.005);
+      // 0.005 absolute for any plausible score; beyond 1e9 only 16 characters' relative precision exists.
+      expect(Math.abs(Number(text) - value), text).toBeLessThanOrEqual(Math.max(0.005, Math.abs(value) * 1e-10));
     }
     expect(decimalString(112.4375, 'x')).toBe('112.4375');
     expect(() => decimalString(Number.POSITIVE_INFINITY, 'Agatston')).toThrow(/Agatston is Infinity/);

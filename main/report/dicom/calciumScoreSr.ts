@@ -71,6 +71,8 @@ export function decimalString(value: number, what: string): string {
   for (let digits = 15; digits >= 1; digits -= 1) {
     const candidate = String(Number(value.toPrecision(digits)));
     if (candidate.length <= 16) return candidate;
+    const scientific = value.toExponential(digits - 1).replace('e+', 'E').replace('e-', 'E-');
+    if (scientific.length <= 16) return scientific;
   }
   throw new ReportDicomError(`${what} ${value} cannot be written as a 16-character DICOM decimal`);
 }
@@ -145,7 +147,7 @@ function categoriesContainer(version: ReportVersion): Dataset {
   return container('CONTAINS', SR_CODES.categories, [
     textItem('CONTAINS', SR_CODES.cacDrs, categories.cacDrs.text, 'CAC-DRS'),
     textItem('CONTAINS', SR_CODES.cacCategory, categories.seed.label, 'category'),
-    textItem('CONTAINS', SR_CODES.comment, categories.wording.text, 'category wording'),
+    ...(categories.wording.text.trim() ? [textItem('CONTAINS', SR_CODES.comment, categories.wording.text, 'category wording')] : []),
   ]);
 }
 
@@ -244,7 +246,6 @@ export function writeCalciumScoreSr(version: ReportVersion, options: ReportDicom
     SOPInstanceUID: uids.sopInstanceUid,
     InstanceCreationDate: moment.date,
     InstanceCreationTime: moment.time,
-    TimezoneOffsetFromUTC: '+0000',
     ...patientAndStudy(version, options),
     Modality: 'SR',
     SeriesInstanceUID: uids.seriesInstanceUid,

@@ -163,7 +163,11 @@ export function equipment(version: ReportVersion, options: ReportDicomOptions): 
   };
 }
 
-/** The time the object's content was fixed: the signature, or the draft's creation. */
+/**
+ * The time the object's content was fixed: the signature, or the draft's creation. In UTC, so the
+ * bytes do not depend on the workstation's time zone; the DT attributes say "+0000" explicitly.
+ * No Timezone Offset From UTC: it would also claim the scanner's local Study Date/Time were UTC.
+ */
 export function contentMoment(version: ReportVersion): UtcDateTime {
   return version.signedAt ? utcDateTime(version.signedAt, 'signed at') : utcDateTime(version.createdAt, 'created at');
 }

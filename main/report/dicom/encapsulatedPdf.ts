@@ -57,7 +57,6 @@ export function writeEncapsulatedPdf(version: ReportVersion, pdf: Uint8Array, op
     SOPInstanceUID: uids.sopInstanceUid,
     InstanceCreationDate: moment.date,
     InstanceCreationTime: moment.time,
-    TimezoneOffsetFromUTC: '+0000',
     ...patientAndStudy(version, options),
     Modality: 'DOC',
     SeriesInstanceUID: uids.seriesInstanceUid,

@@ -94,9 +94,16 @@ describe('renderKeyImages on a synthetic volume with labelled boxes', () => {
 
   it('crops the axial images to the body plus 8 mm and colours the labels in the artery colours', () => {
     const slice4 = renderKeyImages(volume).find((im) => im.sliceIndex === 3)!;
-    // Body i 20..75, j 20..59; margin 8 mm = 16 columns (0.5 mm), 13 rows (0.6 mm).
-    expect([slice4.widthPx, slice4.heightPx]).toEqual([75 + 16 - (20 - 16) + 1, 59 + 13 - (20 - 13) + 1]);
-    const at = (i: number, j: number): [number, number, number] => pixel(slice4, i - 4, j - 7);
+    // Body i 20..75, j 20..59; margin 8 mm = 16 columns (0.5 mm), 13 rows (0.6 mm): 88 x 66 voxels,
+    // shown with square pixels: 66 rows of 0.6 mm become 79 rows of 0.5 mm.
+    const croppedRows = 59 + 13 - (20 - 13) + 1;
+    expect([slice4.widthPx, slice4.heightPx]).toEqual([75 + 16 - (20 - 16) + 1, Math.round((croppedRows * 0.6) / 0.5)]);
+    expect(slice4.heightPx * 0.5).toBeCloseTo(croppedRows * 0.6, 0);
+    const yOf = (j: number): number => {
+      for (let y = 0; y < slice4.heightPx; y++) if (Math.floor(((y + 0.5) * croppedRows) / slice4.heightPx) === j - 7) return y;
+      throw new Error(`row ${j} not shown`);
+    };
+    const at = (i: number, j: number): [number, number, number] => pixel(slice4, i - 4, yOf(j));
     // Edge of the LAD box: pure LAD colour; inside: 60 % blend over the calcium grey.
     expect(at(30, 30)).toEqual([...LABEL_RGB[2]]);
     const g = greyOf(CALCIUM_HU);

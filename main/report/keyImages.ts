@@ -207,14 +207,17 @@ function arteriesOnSlice(counts: Int32Array, k: number): Artery[] {
 }
 
 function renderAxial(input: KeyImageVolume, k: number, crop: { i0: number; i1: number; j0: number; j1: number }): { png: Uint8Array; width: number; height: number } {
-  const { hu, labels, columns, rows } = input;
+  const { hu, labels, columns, rows, pixelSpacingMm } = input;
   const width = crop.i1 - crop.i0 + 1;
-  const height = crop.j1 - crop.j0 + 1;
+  const croppedRows = crop.j1 - crop.j0 + 1;
+  // Square pixels in mm: rows are repeated or skipped (nearest) when the row spacing differs from
+  // the column spacing, so the PDF, which shows pixels square, keeps the anatomy's proportions.
+  const height = Math.max(1, Math.round((croppedRows * pixelSpacingMm[0]) / pixelSpacingMm[1]));
   const rgba = Buffer.alloc(width * height * 4);
   const sliceBase = k * rows * columns;
   const isCoronary = (code: number): boolean => code >= 1 && code <= 4;
   for (let y = 0; y < height; y++) {
-    const j = crop.j0 + y;
+    const j = crop.j0 + Math.min(croppedRows - 1, Math.floor(((y + 0.5) * croppedRows) / height));
     for (let x = 0; x < width; x++) {
       const i = crop.i0 + x;
       const voxel = sliceBase + j * columns + i;

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { progressionFromPrior } from '../../../native-worker/risk/progression.js
 import type { Artery } from '../../../native-worker/scoring/arteries.js';
 import type { CalciumScore } from '../../../native-worker/scoring/scores.js';
 import { LABEL_RGB } from '../../../renderer/reading/palette.js';
-import { haveTool } from '../../../test/support/sharedData.js';
+import { haveTool, projectRoot } from '../../../test/support/sharedData.js';
 import { makeTempDir } from '../../../test/support/tempDir.js';
 import { sampleReportContent, sampleSignedVersion } from '../../../test/support/reportFixture.js';
 import { renderKeyImages, type KeyImage } from '../keyImages.js';
@@ -244,6 +245,22 @@ describe.skipIf(!haveTools)('renderReportPdf', () => {
     writeFileSync(file, draft);
     expect(execFileSync('pdfinfo', ['-isodates', file], { encoding: 'utf8' })).toMatch(/CreationDate:\s+2025-11-20T10:02:00/);
   });
+
+  it('gives the same bytes in another process and time zone (a resend after a restart)', async () => {
+    const here = createHash('sha256').update(await renderReportPdf(sampleSignedVersion(), [])).digest('hex');
+    const script = [
+      `import { renderReportPdf } from ${JSON.stringify(join(projectRoot, 'main/report/pdf/reportPdf.ts'))};`,
+      `import { sampleSignedVersion } from ${JSON.stringify(join(projectRoot, 'test/support/reportFixture.ts'))};`,
+      "import { createHash } from 'node:crypto';",
+      "console.log(createHash('sha256').update(await renderReportPdf(sampleSignedVersion(), [])).digest('hex'));",
+    ].join('\n');
+    const there = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: projectRoot,
+      env: { ...process.env, TZ: 'Pacific/Kiritimati', LANG: 'de_DE.UTF-8' },
+      encoding: 'utf8',
+    }).trim();
+    expect(there).toBe(here);
+  }, 60_000);
 
   it('marks a draft on every page and says it is not signed', async () => {
     const version: ReportVersion = { ...sampleSignedVersion(), status: 'draft', signedAt: null, signedBy: null, contentSha256: null };

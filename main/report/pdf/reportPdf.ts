@@ -159,7 +159,8 @@ function statusLine(version: ReportVersion): { text: string; colour: string; wat
   if (version.status === 'superseded') {
     return { text: `SUPERSEDED by a later amended version (this version ${version.version} was ${signature})`, colour: COLOUR.draft, watermark: 'SUPERSEDED' };
   }
-  return { text: amendment ? `${amendment} – ${signature}` : `FINAL – ${signature}`, colour: COLOUR.final, watermark: null };
+  // An amendment stands out (amber): the reader of a paper copy must notice it replaced another.
+  return amendment ? { text: `${amendment} – ${signature}`, colour: COLOUR.warning, watermark: null } : { text: `FINAL – ${signature}`, colour: COLOUR.final, watermark: null };
 }
 
 function creationDate(version: ReportVersion): Date {

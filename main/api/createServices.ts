@@ -23,6 +23,10 @@ import { ReceiverService } from './receiverService.js';
 import { SettingsStore } from './settingsStore.js';
 // dose log (issue 5)
 import { doseServiceOf } from '../dose/doseServiceChannels.js';
+import { procedureAlertsForStudy, reportDoseForStudy } from '../dose/doseService.js';
+// reports to PACS (issue 6)
+import { OutboundQueue, type OutboundQueueOptions } from '../outbound/outboundQueue.js';
+import { outboundView, queueDelivery } from '../report/reportDelivery.js';
 
 export interface CreateServicesOptions {
   /**
@@ -35,11 +39,15 @@ export interface CreateServicesOptions {
   studyQuietMs?: number;
   /** Where the DICOM receiver listens when enabled (default all interfaces: the scanner is on the LAN). */
   receiverHost?: string;
+  /** Backoff of the outbound queue (tests shorten it). */
+  outbound?: OutboundQueueOptions;
 }
 
 export interface WorkstationServices extends ApiServices {
   events: ApiEventHub;
   receiver: ReceiverService;
+  /** Signed reports on their way to PACS: durable, retried with backoff, resumed after a restart. */
+  outbound: OutboundQueue;
   dataDirectory: string;
   close(): Promise<void>;
 }
@@ -94,6 +102,12 @@ export async function createServices(dataDirectory: string, options: CreateServi
   const receiver = new ReceiverService(store, { host: options.receiverHost });
   await receiver.apply(settings.get().receiver);
 
+  // Deliveries left half-sent by a crash or a power cut are resumed now.
+  const outbound = new OutboundQueue(store.db, store.root, options.outbound);
+  outbound.on('changed', (item) => events.emit('outbound.changed', { item: outboundView(item) }));
+  outbound.on('error', (error) => console.error('[services] outbound queue:', error.message));
+  outbound.start();
+
   let demoStudy: AppInfo['demoStudy'];
   if (options.demoStudy !== false && settings.firstStart && store.instances.listStudies({ limit: 1 }).length === 0) {
     demoStudy = await importDemoStudy(store, options.demoStudy === 'synthetic' ? undefined : qrmPhantomDir);
@@ -122,12 +136,19 @@ export async function createServices(dataDirectory: string, options: CreateServi
     emit: events.emit,
     info,
     dataDirectory,
+    // dose log and procedure notes (issue 5), for the report
+    reportDose: (studyInstanceUid) => reportDoseForStudy(store, studyInstanceUid),
+    procedureAlerts: (studyInstanceUid) => procedureAlertsForStudy(store, studyInstanceUid),
+    // reports to PACS (issue 6)
+    outbound,
+    reportDelivery: queueDelivery(outbound),
     async close() {
       completion.stop();
       stopDoseCapture();
       await dose.idle();
       if (flushTimer) clearTimeout(flushTimer);
       await receiver.close();
+      await outbound.stop();
       await worker.close();
       store.close();
     },

@@ -24,7 +24,7 @@ import { access, readFile } from 'node:fs/promises';
 
 /** Sends report objects to PACS (the outbound queue) and tells what became of them. */
 export interface ReportDelivery {
-  enqueue(objects: Array<{ bytes: Uint8Array; description: string }>, destination: NamedPacsNode, context: { reportId: number; reportVersion: number }): Promise<number>;
+  enqueue(objects: Array<{ bytes: Uint8Array }>, destination: NamedPacsNode, context: { reportId: number; reportVersion: number }): Promise<number>;
   list(filter: { studyInstanceUid?: string; reportId?: number; limit?: number }): OutboundItem[];
   /** Send a queued or failed delivery now; undefined when there is no such delivery. */
   retry(id: number): OutboundItem | undefined;
@@ -386,8 +386,8 @@ export class ReportService {
     if (!node) throw new ApiFailure('not-found', `there is no PACS named "${pacsName}" in the settings`);
     const queued = await delivery.enqueue(
       [
-        { bytes: files.sr, description: `Structured report v${version.version}` },
-        { bytes: files.encapsulatedPdf, description: `PDF report v${version.version}` },
+        { bytes: files.sr },
+        { bytes: files.encapsulatedPdf },
       ],
       node,
       { reportId: report.id, reportVersion: version.version },

@@ -19,6 +19,8 @@ import { readImageDose, studyDoseFromImages, type ImageDose } from './headerDose
 import { doseLogCsv } from './doseLogCsv.js';
 import type { NotesView } from '../notes/notesContract.js';
 import { procedureAlerts, procedureChecklistSchema } from '../notes/procedureChecklist.js';
+import type { ReportDose } from '../report/reportContent.js';
+import { K_FACTORS } from './effectiveDose.js';
 
 /** Structured reports (RDSR, and the Enhanced/Comprehensive SR some older scanners used for it). */
 const SR_CLASS_PREFIX = '1.2.840.10008.5.1.4.1.1.88.';
@@ -361,6 +363,25 @@ export function procedureAlertsForStudy(store: ArchiveStore, studyInstanceUid: s
 /** For the report: the dose record in effect (values, source, k, effective dose, reference check), or null. */
 export function currentDoseForStudy(store: ArchiveStore, studyInstanceUid: string): DoseRecordView | null {
   return new DoseRepository(store.db).current(studyInstanceUid) ?? null;
+}
+
+/** For the report: the dose in effect in the report's shape, with the technologist's reason when above the level. */
+export function reportDoseForStudy(store: ArchiveStore, studyInstanceUid: string): ReportDose | null {
+  const doses = new DoseRepository(store.db);
+  const record = doses.current(studyInstanceUid);
+  if (!record) return null;
+  // Without a DLP there is no effective dose; k is then the record's choice as the settings had it.
+  const k = record.effectiveDose ?? { kFactor: K_FACTORS['adult-chest'].kFactor, kFactorSource: K_FACTORS['adult-chest'].source };
+  return {
+    source: record.source,
+    ctdivolMgy: record.ctdivolMaxMgy,
+    dlpTotalMgyCm: record.dlpTotalMgyCm,
+    effectiveDoseMsv: record.effectiveDose?.effectiveDoseMsv ?? null,
+    kFactor: k.kFactor,
+    kFactorSource: k.kFactorSource,
+    aboveReference: record.reference.above,
+    aboveReferenceReason: record.reference.above ? (doses.latestReason(studyInstanceUid)?.reason ?? null) : null,
+  };
 }
 
 /** Median and quartiles (linear interpolation between order statistics, like R type 7 / numpy). */

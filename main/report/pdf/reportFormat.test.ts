@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatChange, formatDate, formatMass, formatScore, formatSex, formatTime, formatTimestamp, mesaInputPhrases } from './reportFormat.js';
+import { formatChange, formatDate, formatMass, formatScore, formatSex, formatTime, formatTimestamp, massFactorSourceText, mesaInputPhrases, thresholdSourceText } from './reportFormat.js';
 
 describe('report number and date formats', () => {
   it('prints scores with one decimal and never prints calcium as 0', () => {
@@ -35,5 +35,12 @@ describe('report number and date formats', () => {
     expect(phrases).toContain('race/ethnicity Hispanic');
     expect(phrases).toContain('BP medication yes');
     expect(phrases).toContain('HDL not entered');
+  });
+
+  it('names where the threshold and the mass factor came from', () => {
+    expect(thresholdSourceText('kv-adjusted', 100)).toBe('kV-adjusted bounds for 100 kVp, Grani et al., EHJ-CVI 2018');
+    expect(thresholdSourceText('standard', 120)).toBe('standard');
+    expect(massFactorSourceText('dicom-device')).toBe('DICOM Calcium Scoring Mass Factor Device (0018,9352)');
+    expect(massFactorSourceText('site-phantom-2025')).toBe('site-phantom-2025');
   });
 });

@@ -105,3 +105,28 @@ export function mesaInputPhrases(factors: MesaInput): string[] {
     `CAC ${factors.cacAgatston === null || factors.cacAgatston === undefined ? 'not entered' : formatScore(factors.cacAgatston)}`,
   ];
 }
+
+const MASS_FACTOR_SOURCE_TEXT: Readonly<Record<string, string>> = {
+  calibration: 'phantom calibration for this scanner and kVp',
+  'dicom-device': 'DICOM Calcium Scoring Mass Factor Device (0018,9352)',
+  'dicom-patient': 'DICOM Calcium Scoring Mass Factor Patient (0018,9351)',
+};
+
+/** Where the mass factor came from, in words (massFactor.ts source codes; unknown codes as given). */
+export function massFactorSourceText(source: string): string {
+  return MASS_FACTOR_SOURCE_TEXT[source] ?? source;
+}
+
+/** Which density bounds were used (thresholds.ts source codes; unknown codes as given). */
+export function thresholdSourceText(source: string, kvp: number | null): string {
+  switch (source) {
+    case 'standard':
+      return 'standard';
+    case 'custom-threshold':
+      return 'custom threshold set by the site';
+    case 'kv-adjusted':
+      return `kV-adjusted bounds${kvp === null ? '' : ` for ${kvp} kVp`}, Grani et al., EHJ-CVI 2018`;
+    default:
+      return source;
+  }
+}

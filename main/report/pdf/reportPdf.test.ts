@@ -199,7 +199,7 @@ describe.skipIf(!haveTools)('renderReportPdf', () => {
       c.impression,
       'threshold 130 HU (standard)',
       'A_min) 1.0 mm²',
-      'mass factor 0.72205 mg HA/cm³ per HU (calibration)',
+      'mass factor 0.72205 mg HA/cm³ per HU (phantom calibration for this scanner and kVp)',
       'CAC Workstation 0.1.0, algorithm cac-scoring/1.0.0',
       'Signed by Dr Jane Reader at 2025-11-20 10:15 UTC',
       'Key images',
@@ -311,7 +311,7 @@ describe.skipIf(!haveTools)('renderReportPdf', () => {
     expect(text).toContain('LAD 112.4 98.5 not calibrated 3');
     expect(text).toContain('Total 187.8 166.5 not calibrated 6');
     expect(text).toContain('Mass not reported: no calcium mass calibration');
-    expect(text).toContain('no mass calibration (none): mass not reported');
+    expect(text).toContain('no mass calibration: mass not reported');
   });
 
   it('gives the reason when MESA cannot be computed (age 40)', async () => {

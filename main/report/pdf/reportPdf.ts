@@ -25,7 +25,9 @@ import {
   formatSex,
   formatTime,
   formatTimestamp,
+  massFactorSourceText,
   mesaInputPhrases,
+  thresholdSourceText,
 } from './reportFormat.js';
 import { printablePersonName, toWinAnsi } from './winAnsiText.js';
 
@@ -71,7 +73,8 @@ function ensureSpace(doc: Doc, heightPt: number): void {
 }
 
 function heading(doc: Doc, text: string): void {
-  ensureSpace(doc, 48);
+  // Room for the heading and the first lines or rows under it: no heading alone at a page foot.
+  ensureSpace(doc, 80);
   doc.moveDown(0.45);
   doc.font(BOLD).fontSize(SIZE.heading).fillColor(COLOUR.text).text(t(text), LEFT, doc.y, { width: WIDTH });
   const y = doc.y + 1;
@@ -355,11 +358,12 @@ function methodSection(doc: Doc, version: ReportVersion): void {
   const weights = method.weightBoundsHu.map((bound, n) => `${n + 1} from ${bound} HU`).join(', ');
   const mass =
     method.massFactor === null
-      ? `no mass calibration (${method.massFactorSource}): mass not reported`
-      : `mass factor ${method.massFactor} mg HA/cm³ per HU (${method.massFactorSource})`;
+      ? 'no mass calibration: mass not reported'
+      : `mass factor ${method.massFactor} mg HA/cm³ per HU (${massFactorSourceText(method.massFactorSource)})`;
+  const series = version.content.series;
   paragraph(
     doc,
-    `Agatston scoring: threshold ${method.thresholdHu} HU (${method.thresholdSource}); density weights ${weights}; ` +
+    `Agatston scoring: threshold ${method.thresholdHu} HU (${thresholdSourceText(method.thresholdSource, series.kvp)}); density weights ${weights}; ` +
       `minimum plaque area (A_min) ${method.minAreaMm2.toFixed(1)} mm²; ${mass}. ` +
       `${method.software}, algorithm ${method.algorithmVersion}; reading ${reading.readingId} revision ${reading.revision} by ${reading.reader}.`,
   );

@@ -15,7 +15,8 @@ import { makeTempDir } from '../../test/support/tempDir.js';
 import { writePhantomSeries } from '../../test/phantom/syntheticPhantom.js';
 import { emptyChecklist, type ProcedureChecklist } from '../notes/procedureChecklist.js';
 import { DEFAULT_REFERENCE_LEVELS } from './referenceLevels.js';
-import { NO_DOSE_MESSAGE } from './doseService.js';
+import { currentDoseForStudy, NO_DOSE_MESSAGE } from './doseService.js';
+import { doseServiceOf } from './doseServiceChannels.js';
 
 type Handlers = ReturnType<typeof createApiHandlers>;
 
@@ -92,6 +93,15 @@ describe.skipIf(!haveSharedData(ctRdsrDir) || !haveSharedData(geSmartScoreDir))(
     await handlers?.shutdown();
     await services?.close();
     await temp?.remove();
+  });
+
+  it('the RDSRs were read as the archive stored them (before anyone asked): one record per study, the Siemens one with 3 events', async () => {
+    await doseServiceOf(services).idle();
+    const captured = currentDoseForStudy(services.store, SIEMENS_MULTI_STUDY);
+    expect(captured?.source).toBe('rdsr');
+    expect(captured?.events).toHaveLength(3);
+    const studiesWithDose = services.store.db.prepare('SELECT count(DISTINCT study_instance_uid) FROM dose_records').pluck().get();
+    expect(studiesWithDose).toBe(10);
   });
 
   it('dose.get: the Siemens RDSR sent three times as it grew is one study with three events, not six', async () => {

@@ -87,7 +87,7 @@ const syntaxName = (uid: string) => TRANSFER_SYNTAX_NAMES[uid] ?? uid;
 interface NetworkInternals {
   socket: Socket;
   sendAssociationRequest(association: Association): void;
-  on(event: 'abort', listener: () => void): unknown;
+  on(event: 'abort', listener: (abort?: { source?: number; reason?: number }) => void): unknown;
 }
 
 /**
@@ -230,7 +230,15 @@ export function storeObjects(node: OutboundDestinationNode, objects: readonly St
       socketErrorCode ??= socketError.code;
     });
     network.socket.once('close', () => setTimeout(settle, 50).unref());
-    network.on('abort', () => fail(error('aborted', false, 'aborted the association while storing: check the PACS log; sending is retried')));
+    network.on('abort', (abort?: { source?: number }) => {
+      // An abort by the PACS as a service user is on purpose (Orthanc answers a C-STORE from an AE
+      // it does not allow to store this way): counted as a refusal. Others are protocol trouble.
+      if (abort?.source === 0) {
+        fail(error('aborted', true, `aborted the association when asked to store: it may not allow AE ${node.callingAeTitle} to store; check the PACS's settings for this workstation and its log`));
+      } else fail(error('aborted', false, 'aborted the association while storing: check the PACS log; sending is retried'));
+      // The library leaves the socket open after an A-ABORT; nothing more will come on it.
+      network?.socket.destroy();
+    });
     const sendAssociationRequest = network.sendAssociationRequest.bind(network);
     network.sendAssociationRequest = (association: Association) => {
       association.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);

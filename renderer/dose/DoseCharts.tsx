@@ -24,7 +24,7 @@ import {
 } from 'chart.js';
 import { useEffect, useMemo, useRef } from 'react';
 import type { DoseLogResponse } from '../../main/api/contract.js';
-import { doseTimeSeries, levelValue, protocolBoxes, QUANTITY, shortLabel, type DoseQuantity } from './doseChartData.js';
+import { dateTicks, doseTimeSeries, levelValue, protocolBoxes, QUANTITY, shortLabel, type DoseQuantity } from './doseChartData.js';
 
 Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Title, Tooltip);
 
@@ -66,6 +66,7 @@ export function DoseOverTimeChart({ log, quantity, logScale }: { log: DoseLogRes
     const { axisTitle, label, unit } = QUANTITY[quantity];
     const xMin = series.xMinMs ?? Date.now() - 86_400_000;
     const xMax = series.xMaxMs ?? Date.now();
+    const ticks = dateTicks(xMin, xMax);
     const datasets: ChartDataset<'scatter'>[] = [
       { label: `Within reference (${series.within.length})`, data: series.within, backgroundColor: WITHIN, borderColor: WITHIN, pointRadius: 4, pointHoverRadius: 6 },
       { label: `Above reference (${series.above.length})`, data: series.above, backgroundColor: ABOVE, borderColor: ABOVE, pointStyle: 'triangle', pointRadius: 6, pointHoverRadius: 8 },
@@ -111,7 +112,11 @@ export function DoseOverTimeChart({ log, quantity, logScale }: { log: DoseLogRes
             min: xMin,
             max: xMax,
             title: { display: true, text: 'Study date' },
-            ticks: { callback: (value) => isoDay(Number(value)), maxRotation: 0, autoSkipPadding: 16 },
+            // Calendar ticks (years, months or days) replace chart.js's evenly spaced milliseconds.
+            afterBuildTicks: (scale: { ticks: Array<{ value: number }> }) => {
+              scale.ticks = ticks.ticks.map((value) => ({ value }));
+            },
+            ticks: { callback: (value: number | string) => ticks.format(Number(value)), maxRotation: 0, autoSkip: false },
             grid: { color: GRID },
           },
           y: {

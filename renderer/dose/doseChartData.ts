@@ -44,7 +44,7 @@ export interface DoseTimeSeries {
   /** Studies left off the chart: no study date, or no value of this quantity. */
   undated: number;
   withoutValue: number;
-  /** The x range of the points (one day wide at least, so a single date still has an axis). */
+  /** The x range of the points with a margin each side (so a single date still has an axis). */
   xMinMs: number | null;
   xMaxMs: number | null;
 }
@@ -69,9 +69,11 @@ export function doseTimeSeries(rows: readonly DoseLogRow[], quantity: DoseQuanti
     series.xMinMs = series.xMinMs === null ? x : Math.min(series.xMinMs, x);
     series.xMaxMs = series.xMaxMs === null ? x : Math.max(series.xMaxMs, x);
   }
-  if (series.xMinMs !== null && series.xMaxMs !== null && series.xMaxMs - series.xMinMs < DAY_MS) {
-    series.xMinMs -= DAY_MS;
-    series.xMaxMs += DAY_MS;
+  if (series.xMinMs !== null && series.xMaxMs !== null) {
+    // A margin so the first and last points are not cut by the chart's edge (a day at least).
+    const margin = Math.max(DAY_MS, (series.xMaxMs - series.xMinMs) * 0.04);
+    series.xMinMs -= margin;
+    series.xMaxMs += margin;
   }
   return series;
 }
@@ -99,6 +101,44 @@ export function protocolBoxes(protocols: readonly ProtocolDoseDistribution[], qu
     references: shown.map((entry) => (entry.referenceLevel ? levelValue(entry.referenceLevel, quantity) : null)),
     studies: shown.map((entry) => entry.studies),
   };
+}
+
+/**
+ * Date ticks at calendar boundaries (1 January of every n-th year, or the 1st of every n-th month,
+ * or every n-th day) so the axis reads "2016, 2018 ..." instead of arbitrary milliseconds.
+ */
+export function dateTicks(minMs: number, maxMs: number, maxTicks = 8): { ticks: number[]; format: (ms: number) => string } {
+  const spanDays = (maxMs - minMs) / DAY_MS;
+  const start = new Date(minMs);
+  const ticks: number[] = [];
+  if (spanDays > 3 * 365) {
+    const years = spanDays / 365.25;
+    const step = [1, 2, 5, 10, 20, 50].find((candidate) => years / candidate <= maxTicks) ?? 100;
+    for (let year = Math.ceil(start.getUTCFullYear() / step) * step; Date.UTC(year, 0, 1) <= maxMs; year += step) {
+      if (Date.UTC(year, 0, 1) >= minMs) ticks.push(Date.UTC(year, 0, 1));
+    }
+    return { ticks, format: (ms) => String(new Date(ms).getUTCFullYear()) };
+  }
+  if (spanDays > 60) {
+    const months = spanDays / 30.44;
+    const step = [1, 2, 3, 6, 12].find((candidate) => months / candidate <= maxTicks) ?? 12;
+    let year = start.getUTCFullYear();
+    let month = Math.ceil(start.getUTCMonth() / step) * step;
+    for (;;) {
+      const ms = Date.UTC(year, month, 1);
+      if (ms > maxMs) break;
+      if (ms >= minMs) ticks.push(ms);
+      month += step;
+      if (month >= 12) {
+        year += Math.floor(month / 12);
+        month %= 12;
+      }
+    }
+    return { ticks, format: (ms) => new Date(ms).toISOString().slice(0, 7) };
+  }
+  const step = Math.max(1, Math.ceil(spanDays / maxTicks));
+  for (let ms = Math.ceil(minMs / DAY_MS) * DAY_MS; ms <= maxMs; ms += step * DAY_MS) ticks.push(ms);
+  return { ticks, format: (ms) => new Date(ms).toISOString().slice(0, 10) };
 }
 
 /** A long protocol name is cut for the axis (the tooltip has it whole). */

@@ -127,6 +127,7 @@ describe('DoseRepository (real SQLite file)', () => {
     ['a missing field', { ...validManual, events: [{ ctdivolMgy: 3.2 }] }, /events\.0\.dlpMgyCm: DLP is missing: enter it in mGy·cm/],
     ['a kVp out of range', { ...validManual, events: [{ ctdivolMgy: 3.2, dlpMgyCm: 50, kvp: 300 }] }, /kVp must be at most 150 kV/],
     ['no events', { ...validManual, events: [] }, /events: give at least one irradiation event/],
+    ['a total below the events’ sum', { ...validManual, dlpTotalMgyCm: 50 }, /dlpTotalMgyCm: the total DLP \(50 mGy·cm\) is less than the sum of the events' DLP \(60\.5 mGy·cm\)/],
     ['an unknown field (wrong unit name)', { ...validManual, events: [{ ctdivolMgy: 3.2, dlpMgyCm: 50, dlpMGyM: 0.5 }] }, /dlpMGyM/],
   ];
 

@@ -52,6 +52,16 @@ export const manualDoseSchema = z.strictObject({
   scanner: optionalText('the scanner', 64),
   /** Why the entry was made or corrected ("RDSR not sent", "typo in the first entry"). */
   comment: optionalText('the comment', 500),
+}).superRefine((entry, context) => {
+  // The total may include events not typed in (scouts), but it cannot be less than what was typed in.
+  const sumMgyCm = entry.events.reduce((sum, event) => sum + event.dlpMgyCm, 0);
+  if (entry.dlpTotalMgyCm != null && entry.dlpTotalMgyCm < sumMgyCm * 0.99) {
+    context.addIssue({
+      code: 'custom',
+      path: ['dlpTotalMgyCm'],
+      message: `the total DLP (${entry.dlpTotalMgyCm} mGy·cm) is less than the sum of the events' DLP (${Number(sumMgyCm.toFixed(2))} mGy·cm): check both`,
+    });
+  }
 });
 
 export type ManualDoseEntry = z.output<typeof manualDoseSchema>;

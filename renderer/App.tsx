@@ -3,11 +3,10 @@
  * (#/procedure/<study>) or reading view (#/reading/<study>/<series>), chosen by the address's hash
  * so a reload keeps the place.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { StudySummary } from '../db/archiveRepository.js';
 import type { AppInfo } from '../main/api/contract.js';
 import { cacClient } from './api/cacClient.js';
-import { DoseLogView } from './dose/DoseLogView.js';
 import { StudyProcedureView } from './notes/StudyProcedureView.js';
 import { ReadingView, type ReadingTarget } from './reading/ReadingView.js';
 import { Worklist } from './worklist/Worklist.js';
@@ -18,6 +17,9 @@ function targetFromHash(): ReadingTarget | undefined {
 }
 
 // ---- dose log and procedure notes (issue 5): the other hash routes
+/** Loaded on first visit: chart.js stays out of the worklist's start-up bundle. */
+const DoseLogView = lazy(() => import('./dose/DoseLogView.js').then((module) => ({ default: module.DoseLogView })));
+
 type Place = { view: 'worklist' } | { view: 'dose' } | { view: 'procedure'; studyInstanceUid: string };
 
 function placeFromHash(): Place {
@@ -108,7 +110,9 @@ export function App() {
       {target ? (
         <ReadingView key={`${target.studyInstanceUid}/${target.seriesInstanceUid}`} target={target} onClose={close} />
       ) : place.view === 'dose' ? (
-        <DoseLogView onOpenStudy={openProcedure} />
+        <Suspense fallback={<div className="loading">Loading the dose log…</div>}>
+          <DoseLogView onOpenStudy={openProcedure} />
+        </Suspense>
       ) : place.view === 'procedure' ? (
         <StudyProcedureView key={place.studyInstanceUid} studyInstanceUid={place.studyInstanceUid} onClose={close} />
       ) : (

@@ -21,13 +21,14 @@ const CLAUSTROPHOBIA = 'Claustrophobia/anxiety: scan not completed';
 
 /** One API call from inside the page (same origin, the host's cookie): for set-up and for checking what was stored. */
 async function api<T>(page: Page, channel: string, request: unknown): Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string } }> {
-  return page.evaluate(
+  type Result = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+  return (await page.evaluate(
     async ([name, body]) => {
       const response = await fetch(`/api/${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       return response.json();
     },
     [channel, request] as const,
-  );
+  )) as Result;
 }
 
 /** Console noise the deliberate refusals cause (the browser logs every 4xx answer): not a page error. */
@@ -136,6 +137,7 @@ describe('the technologist: procedure notes, dose and the dose log (browser mode
     await conflict.waitFor();
     expect(await notes.value('timeInRoom')).toBe('30');
     await expect.poll(() => conflict.textContent()).toMatch(/version 3/);
+    await takeScreenshot(page, 'technologist-notes-conflict');
     await conflict.getByTestId('notes-conflict-reload').click();
     await expect.poll(() => notes.current()).toContain('version 3');
     expect(await notes.value('freeText')).toBe('saved elsewhere');
@@ -172,6 +174,7 @@ describe('the technologist: procedure notes, dose and the dose log (browser mode
     expect(refusal).toContain('mGy');
     expect(await page.getByTestId('manual-dose-error').textContent()).toContain('nothing was saved');
     expect(await dose.form.getByTestId('manual-dlpMgyCm-0').inputValue()).toBe('250');
+    await takeScreenshot(page, 'technologist-dose-refused');
     const after = await api<{ history: unknown[] }>(page, 'dose.get', { studyInstanceUid: demoUid });
     expect(after.ok && after.value.history.length).toBe(recordsBefore);
 

@@ -79,7 +79,7 @@ export class DoseLogPage {
    */
   async chartInk(testId: 'dose-chart-time' | 'dose-chart-protocols'): Promise<{ inkPixels: number; colours: number; width: number; height: number }> {
     return this.page.getByTestId(testId).evaluate((canvas) => {
-      const element = canvas as HTMLCanvasElement;
+      const element = canvas as unknown as CanvasLike;
       const context = element.getContext('2d')!;
       const { data } = context.getImageData(0, 0, element.width, element.height);
       const colours = new Set<number>();
@@ -97,7 +97,7 @@ export class DoseLogPage {
   async chartPixelsOf(testId: 'dose-chart-time' | 'dose-chart-protocols', rgb: [number, number, number], tolerance = 24): Promise<number> {
     return this.page.getByTestId(testId).evaluate(
       (canvas, [colour, within]) => {
-        const element = canvas as HTMLCanvasElement;
+        const element = canvas as unknown as CanvasLike;
         const { data } = element.getContext('2d')!.getImageData(0, 0, element.width, element.height);
         let count = 0;
         for (let offset = 0; offset < data.length; offset += 4) {
@@ -129,6 +129,13 @@ export class DoseLogPage {
     await history.waitFor();
     return history;
   }
+}
+
+/** The part of a canvas element the pixel checks use (the project's Node tsconfig has no DOM types). */
+interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray } } | null;
 }
 
 async function readDownload(download: Download): Promise<string> {

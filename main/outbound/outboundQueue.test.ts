@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { openArchiveDatabase, type ArchiveDatabase } from '../../db/archiveDatabase.js';
 import type { OutboundItem } from '../../db/outboundRepository.js';
@@ -141,5 +142,24 @@ describe('OutboundQueue', () => {
     const failed = await waitForItem(queue, (item) => item.id === row.id && item.status === 'failed');
     expect(failed.lastError).toMatch(/the copy kept for sending .* has been altered: queue the report again/);
     expect(existsSync(queue.filePath(row))).toBe(true);
+  });
+
+  it('gives up an attempt on a PACS that accepts the connection but never answers, within its timeout', async () => {
+    const sockets: Socket[] = [];
+    const hung = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const port = (hung.address() as AddressInfo).port;
+    try {
+      queue = new OutboundQueue(db, temp.dir, { backoff: { firstDelayMs: 60_000 } });
+      queue.start();
+      const started = Date.now();
+      const [row] = await queue.enqueue([makeComprehensiveSr()], { ...destination(port), timeoutMs: 500 });
+      const retry = await waitForItem(queue, (item) => item.id === row.id && item.status === 'queued' && item.attempts === 1);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(retry.lastError).toMatch(new RegExp(`^PACS MAIN at 127\\.0\\.0\\.1:${port} \\(AE ORTHANC\\) accepted the connection but did not answer the association request within 0\\.5 s: is ${port} its DICOM port\\?`));
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => hung.close(resolve));
+    }
   });
 });

@@ -134,19 +134,35 @@ export function storeObjects(node: OutboundDestinationNode, objects: readonly St
         setTimeout(() => socket.destroy(), 200).unref();
       } else socket.destroy();
     };
-    /** Our own watchdog, reset by every sign of life, in case the library's timers do not fire. */
+    /**
+     * Our own watchdog, in case the library's timers do not fire: it trips when nothing moved for
+     * the timeout, neither bytes flushed to the PACS (a large object still uploading is progress)
+     * nor anything received. Each phase change restarts it.
+     */
+    let lastProgress = { at: Date.now(), flushed: 0, received: 0 };
     const watch = () => {
-      clearTimeout(watchdog);
-      watchdog = setTimeout(() => {
-        fail(timeoutError());
-        teardown();
-      }, node.timeoutMs + 1_000);
+      clearInterval(watchdog);
+      lastProgress = { ...progress(), at: Date.now() };
+      watchdog = setInterval(() => {
+        const now = progress();
+        if (now.flushed !== lastProgress.flushed || now.received !== lastProgress.received) lastProgress = { ...now, at: Date.now() };
+        else if (Date.now() - lastProgress.at > node.timeoutMs + 1_000) {
+          clearInterval(watchdog);
+          fail(timeoutError());
+          teardown();
+        }
+      }, 250);
+      watchdog.unref();
+    };
+    const progress = () => {
+      const socket = network?.socket;
+      return { flushed: socket ? socket.bytesWritten - socket.writableLength : 0, received: socket?.bytesRead ?? 0 };
     };
 
     const settle = () => {
       if (settled) return;
       settled = true;
-      clearTimeout(watchdog);
+      clearInterval(watchdog);
       const unanswered =
         failure ??
         (phase === 'storing' || phase === 'releasing'
@@ -162,7 +178,7 @@ export function storeObjects(node: OutboundDestinationNode, objects: readonly St
         const status = response.getStatus();
         if (status === 0) outcomes[index] = { stored: true, status };
         else if (isStoreWarning(status)) outcomes[index] = { stored: true, status, warning: `${pacs} stored it with a warning: ${describeStatus(status)}` };
-        else outcomes[index] = { stored: false, error: error('store-failed', true, `refused to store ${sopClassName(object.sopClassUid)} ${object.sopInstanceUid}: ${describeStoreFailure(status)}`) };
+        else outcomes[index] = { stored: false, error: error('store-failed', true, `refused to store ${sopClassName(object.sopClassUid)} ${object.sopInstanceUid}: ${describeStoreFailure(status, node.callingAeTitle)}`) };
       });
       client.addRequest(request);
       return request;
@@ -195,7 +211,7 @@ export function storeObjects(node: OutboundDestinationNode, objects: readonly St
         pending.splice(pending.indexOf(requests[index]), 1);
       });
     });
-    client.on('associationReleased', () => clearTimeout(watchdog));
+    client.on('associationReleased', () => clearInterval(watchdog));
     client.on('associationRejected', (rejection: { result: number; source: number; reason: number }) => {
       const permanent = rejection.result === 1;
       fail(error('rejected', permanent, describeRejection(rejection.source, rejection.reason, node.callingAeTitle, node.aeTitle, !permanent)));
@@ -272,13 +288,13 @@ function rawDataSet(object: StoreObject): InstanceType<typeof Dataset> {
 }
 
 /** C-STORE failure statuses (PS3.4 B.2.3) as what to check. */
-function describeStoreFailure(status: number): string {
+function describeStoreFailure(status: number, callingAeTitle: string): string {
   const hex = `0x${status.toString(16).toUpperCase().padStart(4, '0')}`;
   if ((status & 0xff00) === 0xa700) return `it is out of resources (status ${hex}): its disk may be full; ask the PACS administrator, then retry`;
   if ((status & 0xff00) === 0xa900) return `it says the data set does not match the SOP class (status ${hex}): report this to the workstation's support`;
   if ((status & 0xf000) === 0xc000) return `it cannot understand the object (status ${hex}): check the PACS log for the reason`;
   if (status === 0x0122) return `it does not support this SOP class (status ${hex}): ask the PACS administrator to allow it`;
-  if (status === 0x0124) return `this workstation is not authorised to store (status ${hex}): ask the PACS administrator to allow AE titles to send`;
+  if (status === 0x0124) return `this workstation is not authorised to store (status ${hex}): ask the PACS administrator to allow AE ${callingAeTitle} to store`;
   return describeStatus(status);
 }
 

@@ -7,7 +7,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openArchiveDatabase, type ArchiveDatabase } from '../../db/archiveDatabase.js';
@@ -41,6 +42,17 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+function canConnect(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(undefined));
+  });
 }
 
 /**
@@ -277,6 +289,32 @@ describe.skipIf(!haveTool('Orthanc') || !haveTool('dcmconv'))('outbound queue to
       expect(await instanceCount(strict, sr.sopInstanceUid)).toBe(0);
     } finally {
       await strict.stop();
+    }
+  });
+
+  it.skipIf(!haveTool('storescp'))('puts on the wire exactly the bytes queued, sequences and decimal strings as written (dcmtk storescp, bit-preserving)', async () => {
+    const received = join(temp.dir, 'received');
+    await mkdir(received);
+    const port = await freePort();
+    const storescp = spawn('storescp', ['+B', '-od', received, '-aet', 'STORESCP', String(port)], { stdio: 'ignore' });
+    try {
+      await until('storescp to listen', () => canConnect(port));
+      // As dcmjs writes them: sequences of undefined length, "0.50" decimal strings, implicit and explicit VR.
+      const sr = makeComprehensiveSr();
+      const implicitSr = makeComprehensiveSr({ studyInstanceUid: sr.studyInstanceUid, transferSyntaxUid: IMPLICIT_VR_LITTLE_ENDIAN });
+      const sc = makeSecondaryCapture({ studyInstanceUid: sr.studyInstanceUid });
+      const outbound = openQueue();
+      outbound.start();
+      const rows = await outbound.enqueue([sr, implicitSr, sc], { ...destination(port), aeTitle: 'STORESCP' });
+      for (const row of rows) await waitFor(outbound, (item) => item.id === row.id && item.status === 'sent', `${row.sopInstanceUid} sent`);
+      const files = await readdir(received);
+      for (const object of [sr, implicitSr, sc]) {
+        const file = files.find((name) => name.endsWith(object.sopInstanceUid));
+        expect(file, `storescp wrote ${object.sopInstanceUid}`).toBeDefined();
+        expect(dataSetSha256(new Uint8Array(await readFile(join(received, file!))))).toBe(dataSetSha256(object.bytes));
+      }
+    } finally {
+      storescp.kill('SIGTERM');
     }
   });
 });

@@ -16,6 +16,8 @@ export interface OrthancOptions {
   dicomAet?: string;
   /** Modalities the PACS knows, by name: [AE title, host, port]; C-MOVE can only send to these. */
   knownModalities?: Record<string, [string, string, number]>;
+  /** Listen for DICOM on this port (a PACS that "comes up" where a client was already trying); default a free one. */
+  dicomPort?: number;
   /** Keep the index and files here instead of a fresh temp folder (not removed on stop). */
   storageDir?: string;
   /** Let callers Orthanc does not know query and C-GET (default true; C-MOVE always needs a known destination). */
@@ -99,8 +101,8 @@ async function startOnce(options: OrthancOptions): Promise<RunningOrthanc> {
   const storageDir = options.storageDir ?? join(temp.dir, 'storage');
   await mkdir(storageDir, { recursive: true });
   const httpPort = await freePort();
-  let dicomPort = await freePort();
-  while (dicomPort === httpPort) dicomPort = await freePort();
+  let dicomPort = options.dicomPort ?? (await freePort());
+  while (dicomPort === httpPort) dicomPort = options.dicomPort ?? (await freePort());
   const allowUnknown = options.allowUnknownCallers ?? true;
   const config = {
     Name: `cac-test-${aeTitle}`,

@@ -18,7 +18,7 @@ import { MAX_UT_BYTES } from './dicomCommon.js';
 import { readSrScores } from './readBack.js';
 import { COMPREHENSIVE_SR_STORAGE, ReportUidError, reportObjectUids } from './reportUids.js';
 import { ARTERY_CODES, SR_CODES } from './srCodes.js';
-import { dciodvfy, dcmdump, dsrdumpTree, dumpCode, dumpNumber, dumpText, dumpValues, findDumpItems, runTool, type DumpItem } from './testing/dicomTools.js';
+import { dciodvfy, dcmdump, dsrdumpScores, dsrdumpTree, dumpCode, dumpNumber, dumpText, dumpValues, findDumpItems, runTool } from './testing/dicomTools.js';
 
 const TOOLS = ['dciodvfy', 'dsrdump', 'dcmdump', 'dcmodify'];
 const ready = TOOLS.every((tool) => haveTool(tool));
@@ -50,34 +50,6 @@ function withScores(arteries: Record<Artery, CalciumScore>, total: CalciumScore,
 }
 
 /** The per-artery and total numbers as dsrdump prints them, found by the vessel codes. */
-function dsrdumpScores(items: DumpItem[]): Record<Artery | 'total', { agatston: number; volumeMm3: number; massMg: number | null; lesions: number }> {
-  const root = items[0];
-  expect(root.concept).toMatchObject({ value: '450360000', scheme: 'SCT' });
-  const result: Partial<Record<Artery | 'total', { agatston: number; volumeMm3: number; massMg: number | null; lesions: number }>> = {};
-  for (const group of findDumpItems(root.children, SR_CODES.measurementGroup.value)) {
-    const site = dumpCode(findDumpItems(group.children, SR_CODES.findingSite.value)[0]);
-    const artery = ARTERIES.find((a) => ARTERY_CODES[a].value === site.value && site.scheme === 'SCT');
-    const key = artery ?? (site.value === SR_CODES.coronaryArtery.value ? 'total' : undefined);
-    if (!key) throw new Error(`unknown finding site ${site.value}`);
-    const numberOf = (code: string, unit: string): number | null => {
-      const item = findDumpItems(group.children, code)[0];
-      if (!item) return null;
-      const parsed = dumpNumber(item);
-      expect(parsed.unit, `${key} ${code} unit`).toBe(unit);
-      return parsed.value;
-    };
-    const agatstonItem = findDumpItems(group.children, SR_CODES.calciumScore.value)[0];
-    expect(dumpCode(findDumpItems(agatstonItem.children, SR_CODES.measurementMethod.value)[0]).value).toBe(SR_CODES.agatstonMethod.value);
-    result[key] = {
-      agatston: numberOf(SR_CODES.calciumScore.value, '1') as number,
-      volumeMm3: numberOf(SR_CODES.calciumVolume.value, 'mm3') as number,
-      massMg: numberOf(SR_CODES.calciumMass.value, 'mg'),
-      lesions: numberOf(SR_CODES.lesionCount.value, '{lesions}') as number,
-    };
-  }
-  return result as Record<Artery | 'total', { agatston: number; volumeMm3: number; massMg: number | null; lesions: number }>;
-}
-
 function expectScoresClose(found: { agatston: number; volumeMm3: number; massMg: number | null; lesions: number }, expected: CalciumScore, where: string): void {
   expect(Math.abs(found.agatston - expected.agatston), `${where} Agatston`).toBeLessThanOrEqual(0.005);
   expect(Math.abs(found.volumeMm3 - expected.volumeMm3), `${where} volume`).toBeLessThanOrEqual(0.005);

@@ -4,6 +4,9 @@
  * Test-only: nothing in the app imports this.
  */
 import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
+import { ARTERIES, type Artery } from '../../../../native-worker/scoring/arteries.js';
+import { ARTERY_CODES, SR_CODES } from '../srCodes.js';
 
 export interface ToolRun {
   status: number | null;
@@ -110,4 +113,33 @@ export function dumpValues(dump: string, tag: string): string[] {
     if (match) values.push(match[1] ?? match[2] ?? (match[3] && !match[3].startsWith('(') ? match[3] : ''));
   }
   return values;
+}
+
+/** The scores per artery and total as dsrdump shows them in the calcium score SR. */
+export function dsrdumpScores(items: DumpItem[]): Record<Artery | 'total', { agatston: number; volumeMm3: number; massMg: number | null; lesions: number }> {
+  const root = items[0];
+  expect(root.concept).toMatchObject({ value: '450360000', scheme: 'SCT' });
+  const result: Partial<Record<Artery | 'total', { agatston: number; volumeMm3: number; massMg: number | null; lesions: number }>> = {};
+  for (const group of findDumpItems(root.children, SR_CODES.measurementGroup.value)) {
+    const site = dumpCode(findDumpItems(group.children, SR_CODES.findingSite.value)[0]);
+    const artery = ARTERIES.find((a) => ARTERY_CODES[a].value === site.value && site.scheme === 'SCT');
+    const key = artery ?? (site.value === SR_CODES.coronaryArtery.value ? 'total' : undefined);
+    if (!key) throw new Error(`unknown finding site ${site.value}`);
+    const numberOf = (code: string, unit: string): number | null => {
+      const item = findDumpItems(group.children, code)[0];
+      if (!item) return null;
+      const parsed = dumpNumber(item);
+      expect(parsed.unit, `${key} ${code} unit`).toBe(unit);
+      return parsed.value;
+    };
+    const agatstonItem = findDumpItems(group.children, SR_CODES.calciumScore.value)[0];
+    expect(dumpCode(findDumpItems(agatstonItem.children, SR_CODES.measurementMethod.value)[0]).value).toBe(SR_CODES.agatstonMethod.value);
+    result[key] = {
+      agatston: numberOf(SR_CODES.calciumScore.value, '1') as number,
+      volumeMm3: numberOf(SR_CODES.calciumVolume.value, 'mm3') as number,
+      massMg: numberOf(SR_CODES.calciumMass.value, 'mg'),
+      lesions: numberOf(SR_CODES.lesionCount.value, '{lesions}') as number,
+    };
+  }
+  return result as Record<Artery | 'total', { agatston: number; volumeMm3: number; massMg: number | null; lesions: number }>;
 }

@@ -5,8 +5,13 @@
  * share these.
  */
 import { z } from 'zod';
+import type { KFactorChoice } from './effectiveDose.js';
 
-export const K_FACTOR_CHOICES = ['adult-chest', 'cardiac'] as const;
+/** The k factors of effectiveDose.ts K_FACTORS (checked at compile time), as a setting. */
+export const K_FACTOR_CHOICES = ['adult-chest', 'cardiac'] as const satisfies readonly KFactorChoice[];
+type MissingChoice = Exclude<KFactorChoice, (typeof K_FACTOR_CHOICES)[number]>;
+const everyChoiceListed: [MissingChoice] extends [never] ? true : { missing: MissingChoice } = true;
+void everyChoiceListed;
 
 export const referenceLevelSchema = z.strictObject({
   /** How the level is shown ("Calcium score"). */

@@ -8,6 +8,7 @@ import type { OutboundItem } from '../../db/outboundRepository.js';
 import { OutboundQueue, OutboundQueueError } from './outboundQueue.js';
 import { OutboundObjectError } from './outboundObject.js';
 import { makeComprehensiveSr, makeSecondaryCapture } from '../../test/integration/fixtures/outboundObjects.js';
+import { startStatusScp } from '../../test/integration/fixtures/statusScp.js';
 import { freePort } from '../../test/support/orthanc.js';
 import { makeTempDir } from '../../test/support/tempDir.js';
 
@@ -160,6 +161,35 @@ describe('OutboundQueue', () => {
     } finally {
       sockets.forEach((socket) => socket.destroy());
       await new Promise((resolve) => hung.close(resolve));
+    }
+  });
+
+  it('counts a warning status as sent with the warning noted, and a failure status as a refusal', async () => {
+    const warned = makeComprehensiveSr();
+    const refused = makeSecondaryCapture({ studyInstanceUid: warned.studyInstanceUid });
+    const fine = makeSecondaryCapture({ studyInstanceUid: warned.studyInstanceUid });
+    const statuses = new Map([
+      [warned.sopInstanceUid, 0xb000],
+      [refused.sopInstanceUid, 0xa700],
+    ]);
+    const scp = await startStatusScp((uid) => statuses.get(uid) ?? 0x0000);
+    try {
+      queue = new OutboundQueue(db, temp.dir, { backoff: { firstDelayMs: 50 }, maxRefusedAttempts: 2 });
+      queue.start();
+      const [warnedRow, refusedRow, fineRow] = await queue.enqueue([warned, refused, fine], destination(scp.port));
+      const failed = await waitForItem(queue, (item) => item.id === refusedRow.id && item.status === 'failed');
+      expect(queue.get(warnedRow.id)).toMatchObject({
+        status: 'sent',
+        attempts: 1,
+        lastError: `PACS MAIN at 127.0.0.1:${scp.port} (AE ORTHANC) stored it with a warning: it changed some attributes to fit its rules (coercion of data elements, status 0xB000)`,
+      });
+      expect(queue.get(fineRow.id)).toMatchObject({ status: 'sent', attempts: 1, lastError: null });
+      expect(failed.attempts).toBe(2);
+      expect(failed.lastError).toMatch(/refused to store Secondary Capture \(1\.2\.840\.10008\.5\.1\.4\.1\.1\.7\) [\d.]+: it is out of resources \(status 0xA700\): its disk may be full; ask the PACS administrator, then retry \(gave up after 2 attempts/);
+      // One association for the three, then one more attempt for the refused object alone.
+      expect(scp.received).toEqual([warned.sopInstanceUid, refused.sopInstanceUid, fine.sopInstanceUid, refused.sopInstanceUid]);
+    } finally {
+      scp.close();
     }
   });
 });

@@ -177,7 +177,7 @@ export function storeObjects(node: OutboundDestinationNode, objects: readonly St
         watch();
         const status = response.getStatus();
         if (status === 0) outcomes[index] = { stored: true, status };
-        else if (isStoreWarning(status)) outcomes[index] = { stored: true, status, warning: `${pacs} stored it with a warning: ${describeStatus(status)}` };
+        else if (isStoreWarning(status)) outcomes[index] = { stored: true, status, warning: `${pacs} stored it with a warning: ${describeStoreWarning(status)}` };
         else outcomes[index] = { stored: false, error: error('store-failed', true, `refused to store ${sopClassName(object.sopClassUid)} ${object.sopInstanceUid}: ${describeStoreFailure(status, node.callingAeTitle)}`) };
       });
       client.addRequest(request);
@@ -285,6 +285,15 @@ function rawDataSet(object: StoreObject): InstanceType<typeof Dataset> {
   const bytes = Buffer.from(object.dataSet.buffer, object.dataSet.byteOffset, object.dataSet.byteLength);
   dataSet.getDenaturalizedDataset = () => bytes;
   return dataSet;
+}
+
+/** C-STORE warning statuses (PS3.4 B.2.3): stored, but not quite as sent. */
+function describeStoreWarning(status: number): string {
+  const hex = `0x${status.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (status === 0xb000) return `it changed some attributes to fit its rules (coercion of data elements, status ${hex})`;
+  if (status === 0xb006) return `it discarded some attributes (status ${hex})`;
+  if (status === 0xb007) return `it says the data set does not match the SOP class (status ${hex}); report this to the workstation's support`;
+  return `status ${hex}`;
 }
 
 /** C-STORE failure statuses (PS3.4 B.2.3) as what to check. */

@@ -142,6 +142,11 @@ export function ProcedureNotesForm({ studyInstanceUid, onNotes }: { studyInstanc
     setConflict(undefined);
   };
 
+  const messageRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    messageRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [conflict, saveError]);
+
   const problem = (path: string) => saveError?.fields.get(path);
   const { checklist } = draft;
   // What the reader will see once saved (a heart rate still being typed counts only when it is a number).
@@ -160,34 +165,6 @@ export function ProcedureNotesForm({ studyInstanceUid, onNotes }: { studyInstanc
       {loadError && (
         <div className="error" role="alert" data-testid="notes-load-error">
           Procedure notes could not be read: {loadError} <button onClick={() => void load()}>Retry</button>
-        </div>
-      )}
-      {conflict && (
-        <div className="error conflict" role="alert" data-testid="notes-conflict">
-          <div>
-            {conflict.message}
-            {conflict.newest?.current ? ` — the newest is version ${conflict.newest.current.version} by ${conflict.newest.current.author} at ${formatTime(conflict.newest.current.recordedAt)}.` : ''}
-          </div>
-          <div className="actions">
-            <button data-testid="notes-conflict-reload" onClick={() => void load()}>
-              Reload the newest version (discard my changes)
-            </button>
-            <button data-testid="notes-conflict-keep" disabled={!conflict.newest} onClick={keepMine}>
-              Keep my changes and save them as the next version
-            </button>
-          </div>
-        </div>
-      )}
-      {saveError && (
-        <div className="error" role="alert" data-testid="notes-save-error">
-          Not saved: {saveError.fields.size > 0 ? 'correct the marked fields.' : saveError.message}
-          {saveError.fields.size > 0 && (
-            <ul>
-              {[...saveError.fields].map(([field, message]) => (
-                <li key={field}>{message}</li>
-              ))}
-            </ul>
-          )}
         </div>
       )}
       <form
@@ -251,6 +228,35 @@ export function ProcedureNotesForm({ studyInstanceUid, onNotes }: { studyInstanc
             <textarea data-testid="notes-freeText" rows={3} value={checklist.freeText} onChange={(event) => update((c) => ({ ...c, freeText: event.target.value }))} />
           </Field>
         </fieldset>
+        {/* Beside the save button, where the technologist looks after saving. */}
+        {conflict && (
+          <div ref={messageRef} className="error conflict" role="alert" data-testid="notes-conflict">
+            <div>
+              {conflict.message}
+              {conflict.newest?.current ? ` — the newest is version ${conflict.newest.current.version} by ${conflict.newest.current.author} at ${formatTime(conflict.newest.current.recordedAt)}.` : ''}
+            </div>
+            <div className="actions">
+              <button type="button" data-testid="notes-conflict-reload" onClick={() => void load()}>
+                Reload the newest version (discard my changes)
+              </button>
+              <button type="button" data-testid="notes-conflict-keep" disabled={!conflict.newest} onClick={keepMine}>
+                Keep my changes and save them as the next version
+              </button>
+            </div>
+          </div>
+        )}
+        {saveError && (
+          <div ref={messageRef} className="error" role="alert" data-testid="notes-save-error">
+            Not saved: {saveError.fields.size > 0 ? 'correct the marked fields.' : saveError.message}
+            {saveError.fields.size > 0 && (
+              <ul>
+                {[...saveError.fields].map(([field, message]) => (
+                  <li key={field}>{message}</li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
         <div className="form-footer">
           <ProcedureAlertChips alerts={draftAlerts} />
           <span className="spacer" />

@@ -124,7 +124,7 @@ describe('the technologist: procedure notes, dose and the dose log (browser mode
     expect(await page.getByTestId('procedure-view').getByTestId('procedure-alerts').first().textContent()).toContain(CLAUSTROPHOBIA);
   }, 60_000);
 
-  it('a stale version gets the conflict message and a reload offer', async () => {
+  it('a stale version gets the conflict message: reload the newest, or keep the typed change and save on top', async () => {
     // Another workstation saves version 3 while this form still stands on version 2.
     const current = await api<{ current: { checklist: unknown } }>(page, 'notes.get', { studyInstanceUid: demoUid });
     expect(current.ok).toBe(true);
@@ -142,6 +142,19 @@ describe('the technologist: procedure notes, dose and the dose log (browser mode
     await expect.poll(() => notes.current()).toContain('version 3');
     expect(await notes.value('freeText')).toBe('saved elsewhere');
     expect(await notes.versions.count()).toBe(3);
+
+    // Again, and this time the technologist keeps the typed change and saves it on top (version 5).
+    const third = await api<{ current: { checklist: object } }>(page, 'notes.get', { studyInstanceUid: demoUid });
+    expect(third.ok && (await api(page, 'notes.save', { studyInstanceUid: demoUid, baseVersion: 3, checklist: { ...third.value.current.checklist, medications: 'changed elsewhere' } })).ok).toBe(true);
+    await notes.fill('timeInRoom', '35');
+    await notes.save();
+    await conflict.waitFor();
+    await conflict.getByTestId('notes-conflict-keep').and(page.locator(':enabled')).click();
+    await notes.save();
+    await expect.poll(() => notes.current(), { timeout: 10_000 }).toContain('version 5');
+    expect(await notes.value('timeInRoom')).toBe('35');
+    expect(await notes.versions.count()).toBe(5);
+    expect(await notes.viewVersion(4)).toContain('changed elsewhere');
   }, 60_000);
 
   it('the worklist and the reading view show the claustrophobia alert', async () => {
@@ -202,7 +215,7 @@ describe('the technologist: procedure notes, dose and the dose log (browser mode
     await takeScreenshot(page, 'technologist-worklist');
   }, 60_000);
 
-  it('the dose log: the flagged row, both charts drawn, a patient history, the CSV export', async () => {
+  it('the dose log: the flagged row, both charts drawn, a patient history, the CSV export, the filters', async () => {
     await doseLog.open();
     await expect.poll(() => doseLog.rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(withRdsr ? 11 : 1);
     const flagged = doseLog.row(demoUid);
@@ -239,10 +252,24 @@ describe('the technologist: procedure notes, dose and the dose log (browser mode
     await doseLog.filterProtocol('calcium');
     await expect.poll(() => doseLog.rows.count(), { timeout: 5_000 }).toBeLessThan(withRdsr ? 11 : 2);
     expect(await doseLog.row(demoUid).count()).toBe(1);
+    await doseLog.filterProtocol('');
+    if (withRdsr) {
+      // Date range: the two RDSR studies of 2018-01-05 (Siemens-Multi and Toshiba MultiValSD).
+      await page.getByTestId('dose-filter-from').fill('2018-01-01');
+      await page.getByTestId('dose-filter-to').fill('2018-12-31');
+      await expect.poll(() => doseLog.rows.count(), { timeout: 5_000 }).toBe(2);
+      await page.getByTestId('dose-filter-from').fill('');
+      await page.getByTestId('dose-filter-to').fill('');
+      // Scanner: every row left is a Siemens.
+      await page.getByTestId('dose-filter-scanner').fill('siemens');
+      await expect.poll(() => doseLog.rows.count(), { timeout: 5_000 }).toBe(3);
+      for (const text of await doseLog.rows.allTextContents()) expect(text.toLowerCase()).toContain('siemens');
+      await page.getByTestId('dose-filter-scanner').fill('');
+      await expect.poll(() => doseLog.rows.count(), { timeout: 5_000 }).toBe(11);
+    }
   }, 90_000);
 
   it.skipIf(!withRdsr)('an RDSR study from the dose log: values from the RDSR, its events, the scanner Dose Check alerts', async () => {
-    await doseLog.filterProtocol('');
     // CT-RDSR-Toshiba_DoseCheck.dcm: DLP alert level 100 mGy·cm, CTDIvol level 10 mGy, authorised by "Luuk" (OpenREM's test values).
     const toshiba = '1.3.6.1.4.1.5962.99.1.4226553877.745998417.1511760107541.3.0';
     await doseLog.row(toshiba).getByTestId('dose-log-open').click();

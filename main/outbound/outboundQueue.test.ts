@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { openArchiveDatabase, type ArchiveDatabase } from '../../db/archiveDatabase.js';
@@ -91,13 +91,17 @@ describe('OutboundQueue', () => {
     expect(queue.list()).toEqual([]);
   });
 
-  it('replaces a copy left by an enqueue that crashed before its commit', async () => {
+  it('replaces a copy left by an enqueue that crashed before its commit, and removes half-written copies on start', async () => {
     queue = new OutboundQueue(db, temp.dir);
     const sr = makeComprehensiveSr();
     await mkdir(join(temp.dir, 'outbound'));
     await writeFile(join(temp.dir, 'outbound', `${sr.sopInstanceUid}.dcm`), 'half of an older attempt');
+    // A temporary file of a process that died mid-write.
+    await writeFile(join(temp.dir, 'outbound', `.${sr.sopInstanceUid}.dcm.999999.abcd1234.part`), 'half');
     await queue.enqueue([sr], destination(deadPort));
     expect(Buffer.compare(await readFile(join(temp.dir, 'outbound', `${sr.sopInstanceUid}.dcm`)), sr.bytes)).toBe(0);
+    expect(queue.start()).toEqual({ requeued: 0, partialFilesRemoved: 1 });
+    expect(await readdir(join(temp.dir, 'outbound'))).toEqual([`${sr.sopInstanceUid}.dcm`]);
   });
 
   it('retries a PACS that refuses connections with growing waits, saying what to check, and gives up after maxAttempts', async () => {

@@ -10,6 +10,7 @@
  * same SOP Instance UID is what is never allowed (checked on enqueue and by a database trigger).
  */
 import { EventEmitter } from 'node:events';
+import { readdirSync, rmSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import {
   type NewOutboundItem,
 } from '../../db/outboundRepository.js';
 import { namedPacsNodeSchema, type NamedPacsNode } from '../api/settings.js';
+import { PARTIAL_SUFFIX } from '../archive/atomicFile.js';
 import { writeFileDurably } from './durableFile.js';
 import { readOutboundObject, OutboundObjectError } from './outboundObject.js';
 import { storeObjects, type OutboundSendError, type StoreObject } from './storeAssociation.js';
@@ -120,14 +122,18 @@ export class OutboundQueue extends EventEmitter {
     return run;
   }
 
-  /** Begin sending: rows a crash left 'sending' are queued again, then everything due goes. */
-  start(): { requeued: number } {
-    if (this.running) return { requeued: 0 };
+  /**
+   * Begin sending: rows a crash left 'sending' are queued again, half-written copies a crash left
+   * (another process's .part files) are removed, then everything due goes.
+   */
+  start(): { requeued: number; partialFilesRemoved: number } {
+    if (this.running) return { requeued: 0, partialFilesRemoved: 0 };
     this.running = true;
+    const partialFilesRemoved = removePartialFiles(this.outboundDir);
     const requeued = this.items.requeueInterrupted(this.isoNow());
     for (const id of requeued) this.emitChanged(id);
     this.kick();
-    return { requeued: requeued.length };
+    return { requeued: requeued.length, partialFilesRemoved };
   }
 
   /** Stop sending; resolves when an association in progress has finished. */
@@ -381,6 +387,20 @@ export class OutboundQueue extends EventEmitter {
   private isoNow(): string {
     return new Date(this.now()).toISOString();
   }
+}
+
+/** Temporary files of writes that never finished, left by another (dead) process: ours may be in flight. */
+function removePartialFiles(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  const ours = `.${process.pid}.`;
+  const partial = names.filter((name) => name.endsWith(PARTIAL_SUFFIX) && !name.includes(ours));
+  for (const name of partial) rmSync(join(dir, name), { force: true });
+  return partial.length;
 }
 
 function destinationSnapshot(destination: NamedPacsNode): OutboundDestinationNode {

@@ -215,7 +215,7 @@ describe.skipIf(!haveTool('Orthanc') || !haveTool('dcmconv'))('outbound queue to
     await pacsPort.set('forward');
     const outbound = openQueue();
     expect(outbound.list()).toMatchObject([{ sopInstanceUid: sr.sopInstanceUid, status: 'sending', attempts: 1 }]);
-    expect(outbound.start()).toEqual({ requeued: 1 });
+    expect(outbound.start()).toEqual({ requeued: 1, partialFilesRemoved: 0 });
     const sent = await waitFor(outbound, (item) => item.status === 'sent', 'sent after the restart');
     expect(sent.attempts).toBe(2);
     expect(await instanceCount(orthanc, sr.sopInstanceUid)).toBe(1);

@@ -234,7 +234,10 @@ describe('the technologist: procedure notes, dose and the dose log (browser mode
     await takeScreenshot(page, 'technologist-dose-log');
 
     await doseLog.chooseQuantity('ctdivol');
+    await page.getByTestId('dose-log-scale').check();
     expect((await doseLog.chartInk('dose-chart-time')).inkPixels).toBeGreaterThan(1000);
+    expect((await doseLog.chartInk('dose-chart-protocols')).inkPixels).toBeGreaterThan(1000);
+    await takeScreenshot(page, 'technologist-dose-log-ctdivol-log');
 
     const history = await doseLog.openPatient(demoUid);
     expect(await history.getByTestId('patient-history-row').count()).toBeGreaterThanOrEqual(1);

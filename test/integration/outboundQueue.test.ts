@@ -20,7 +20,7 @@ import { OutboundQueue } from '../../main/outbound/outboundQueue.js';
 import { freePort, startOrthanc, type RunningOrthanc } from '../support/orthanc.js';
 import { haveTool, projectRoot } from '../support/sharedData.js';
 import { makeTempDir } from '../support/tempDir.js';
-import { IMPLICIT_VR_LITTLE_ENDIAN, makeComprehensiveSr, makeSecondaryCapture, type TestObject } from './fixtures/outboundObjects.js';
+import { IMPLICIT_VR_LITTLE_ENDIAN, makeComprehensiveSr, makeEncapsulatedPdf, makeSecondaryCapture, type TestObject } from './fixtures/outboundObjects.js';
 import { PacsPort } from './fixtures/pacsPort.js';
 
 const CHILD = join(projectRoot, 'test', 'integration', 'fixtures', 'outboundQueueChild.ts');
@@ -110,18 +110,19 @@ describe.skipIf(!haveTool('Orthanc') || !haveTool('dcmconv'))('outbound queue to
     await temp.remove();
   });
 
-  it('delivers two objects on one association, byte for byte, in their own transfer syntaxes', async () => {
+  it("delivers a report's objects on one association, byte for byte, in their own transfer syntaxes", async () => {
     const sr = await asDcmtkWrites(makeComprehensiveSr(), temp.dir);
     const sc = makeSecondaryCapture({ studyInstanceUid: sr.studyInstanceUid, transferSyntaxUid: IMPLICIT_VR_LITTLE_ENDIAN });
+    const pdf = await asDcmtkWrites(makeEncapsulatedPdf({ studyInstanceUid: sr.studyInstanceUid }), temp.dir);
     const outbound = openQueue();
     const statuses: string[] = [];
     outbound.on('changed', (item) => statuses.push(`${item.sopInstanceUid === sr.sopInstanceUid ? 'sr' : 'sc'}:${item.status}`));
     outbound.start();
-    const rows = await outbound.enqueue([sr, sc], destination(orthanc.dicomPort), { reportId: 3, reportVersion: 1 });
+    const rows = await outbound.enqueue([sr, sc, pdf], destination(orthanc.dicomPort), { reportId: 3, reportVersion: 1 });
     for (const row of rows) await waitFor(outbound, (item) => item.id === row.id && item.status === 'sent', `${row.sopInstanceUid} sent`);
 
     expect(statuses.filter((status) => status.startsWith('sr'))).toEqual(['sr:queued', 'sr:sending', 'sr:sent']);
-    for (const object of [sr, sc]) {
+    for (const object of [sr, sc, pdf]) {
       const held = await orthanc.instanceFile(object.sopInstanceUid);
       expect(dataSetSha256(held)).toBe(dataSetSha256(object.bytes));
       expect(readArchiveHeader(held, 'from Orthanc').transferSyntaxUid).toBe(readArchiveHeader(object.bytes, 'queued').transferSyntaxUid);
@@ -130,17 +131,22 @@ describe.skipIf(!haveTool('Orthanc') || !haveTool('dcmconv'))('outbound queue to
     expect(sent.map((item) => [item.status, item.attempts, item.lastError])).toEqual([
       ['sent', 1, null],
       ['sent', 1, null],
+      ['sent', 1, null],
     ]);
     expect(sent.every((item) => item.sentAt !== null)).toBe(true);
     const audited = new AuditRepository(db!).list().filter((event) => event.action === 'report-object-sent');
-    expect(audited.map((event) => event.subject).sort()).toEqual([sr.sopInstanceUid, sc.sopInstanceUid].sort());
+    expect(audited.map((event) => event.subject).sort()).toEqual([sr.sopInstanceUid, sc.sopInstanceUid, pdf.sopInstanceUid].sort());
+    // All three in the one study.
+    const studies = await orthanc.getJson<string[]>('/studies');
+    const study = await Promise.all(studies.map((id) => orthanc.getJson<{ MainDicomTags: { StudyInstanceUID: string }; Series: string[] }>(`/studies/${id}`)));
+    expect(study.find((entry) => entry.MainDicomTags.StudyInstanceUID === sr.studyInstanceUid)?.Series).toHaveLength(3);
 
     // The same object again for the same PACS: no new row, nothing sent again.
     expect((await outbound.enqueue([sr], destination(orthanc.dicomPort)))[0]).toMatchObject({ id: rows[0].id, status: 'sent' });
     // Other bytes under that SOP Instance UID: refused.
     const amended = makeComprehensiveSr({ sopInstanceUid: sr.sopInstanceUid, studyInstanceUid: sr.studyInstanceUid, text: 'Agatston score 87' });
     await expect(outbound.enqueue([amended], destination(orthanc.dicomPort))).rejects.toThrow(/never sent twice as different objects/);
-    expect(outbound.list()).toHaveLength(2);
+    expect(outbound.list()).toHaveLength(3);
     expect(await instanceCount(orthanc, sr.sopInstanceUid)).toBe(1);
     expect(dataSetSha256(await orthanc.instanceFile(sr.sopInstanceUid))).toBe(dataSetSha256(sr.bytes));
   });

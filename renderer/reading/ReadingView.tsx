@@ -14,6 +14,9 @@ import { pointToIndex } from './sliceGeometry.js';
 // ---- procedure notes (issue 5): the technologist's alerts above the reading
 import { ProcedureAlertBanner } from '../notes/ProcedureAlerts.js';
 // ---- end procedure notes
+// ---- report (issue 6): the report panel, shown in place of the images
+import { ReportPanel } from '../report/ReportPanel.js';
+// ---- end report
 
 const CalciumMap3D = lazy(() => import('../vtk/CalciumMap3D.js'));
 
@@ -36,6 +39,7 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
   const [scope, setScope] = useState<ClickScope>('lesion');
   const [message, setMessage] = useState<string>();
   const [show3d, setShow3d] = useState(false);
+  const [showReport, setShowReport] = useState(false); // report (issue 6)
   const [marker, setMarker] = useState<Vec3>();
   const queue = useRef<Promise<void>>(Promise.resolve());
   const revision = useRef(0);
@@ -186,6 +190,11 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
         <button data-testid="toggle-3d" className={show3d ? 'active' : undefined} onClick={() => setShow3d((value) => !value)}>
           3D map
         </button>
+        {/* ---- report (issue 6) */}
+        <button data-testid="toggle-report" className={showReport ? 'active' : undefined} aria-pressed={showReport} onClick={() => setShowReport((value) => !value)}>
+          {showReport ? '◀ Images' : 'Report'}
+        </button>
+        {/* ---- end report */}
       </header>
       {/* ---- procedure notes (issue 5): claustrophobia, incomplete scan ... from the technologist */}
       <ProcedureAlertBanner studyInstanceUid={target.studyInstanceUid} />
@@ -206,6 +215,18 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
         </ul>
       )}
       <div className="reading-body">
+        {/* ---- report (issue 6): the panel hides the viewports (CSS) but keeps their state */}
+        {showReport && change && (
+          <ReportPanel
+            studyInstanceUid={target.studyInstanceUid}
+            seriesInstanceUid={target.seriesInstanceUid}
+            readingId={current.readingId}
+            readingRevision={change.revision}
+            assignments={change.assignments}
+            totalAgatston={change.scores.total.agatston}
+          />
+        )}
+        {/* ---- end report */}
         <div className="viewports">
           <SliceView
             geometry={current.geometry}

@@ -19,6 +19,7 @@ import {
   mesaInputPhrases,
   thresholdSourceText,
 } from '../../main/report/pdf/reportFormat.js';
+import { printablePersonName } from '../../main/report/pdf/winAnsiText.js';
 import { cssColour, TARGET_CODE } from '../reading/palette.js';
 import { versionStatusText } from './reportStatus.js';
 
@@ -58,7 +59,7 @@ export function ReportPreview({ version, siteName, siteAddress, pendingText }: R
       </header>
       <dl className="report-facts">
         <div className="report-facts-column">
-          <Row label="Patient" value={c.patient.name ?? 'not recorded'} testId="report-patient-name" />
+          <Row label="Patient" value={printablePersonName(c.patient.name)} testId="report-patient-name" />
           <Row label="Patient ID" value={c.patient.patientId} />
           <Row label="Birth date" value={formatDate(c.patient.birthDate)} />
           <Row label="Sex" value={formatSex(c.patient.sex)} />
@@ -67,7 +68,7 @@ export function ReportPreview({ version, siteName, siteAddress, pendingText }: R
         <div className="report-facts-column">
           <Row label="Study date" value={`${formatDate(c.study.studyDate)}${time ? ` ${time}` : ''}`} />
           <Row label="Accession" value={c.study.accessionNumber ?? 'not recorded'} />
-          <Row label="Referring" value={c.study.referringPhysician ?? 'not recorded'} />
+          <Row label="Referring" value={c.study.referringPhysician ? printablePersonName(c.study.referringPhysician) : 'not recorded'} />
           <Row label="Study" value={c.study.description ?? 'not recorded'} />
         </div>
       </dl>

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` [-- load candidates click memory import receive ui]: the performance budgets, each measured
+ * `npm run bench` [-- load candidates click memory import receive ui report doselog]: the performance budgets, each measured
  * against a baseline taken in the same run (DESIGN.md: budgets are ratios, not timed unit tests).
  * Exits 1 when a budget fails, 2 when a benchmark could not run.
  */
@@ -14,11 +14,13 @@ import { benchFolderImport } from './folderImport.js';
 import { benchReceiveThroughput } from './receiveThroughput.js';
 import { benchPeakMemory } from './peakMemory.js';
 import { benchUiLatency } from './uiLatency.js';
+import { benchReportOutputs } from './reportOutputs.js';
+import { benchDoseLog } from './doseLog.js';
 import { qrmInserts, qrmPhantomDir, requirePhantom } from './qrmPhantom.js';
 import { describeCheck, formatMs, heading, line, type BudgetCheck } from './stats.js';
 import { TILED_SLICES, tiledClicks, tiledGeometry, tiledVolume, writeTiledSeries } from './tiledPhantom.js';
 
-const BENCHMARKS = ['load', 'candidates', 'click', 'memory', 'import', 'receive', 'ui'] as const;
+const BENCHMARKS = ['load', 'candidates', 'click', 'memory', 'import', 'receive', 'ui', 'report', 'doselog'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 function chosenBenchmarks(args: string[]): Set<Benchmark> {
@@ -71,6 +73,8 @@ async function main(): Promise<number> {
   if (chosen.has('import')) checks.push(...(await benchFolderImport()));
   if (chosen.has('receive')) checks.push(...(await benchReceiveThroughput()));
   if (chosen.has('ui')) checks.push(...(await benchUiLatency()));
+  if (chosen.has('report')) checks.push(...(await benchReportOutputs()));
+  if (chosen.has('doselog')) checks.push(...(await benchDoseLog()));
 
   heading(`summary (${((performance.now() - startedAt) / 1000).toFixed(0)} s)`);
   for (const check of checks) console.log(`   [${check.benchmark}] ${describeCheck(check)}`);

@@ -242,7 +242,9 @@ export class DoseService {
     const byProtocol = new Map<string, typeof rows>();
     for (const row of rows) {
       const protocol = row.protocol ?? '(no protocol)';
-      byProtocol.set(protocol, [...(byProtocol.get(protocol) ?? []), row]);
+      const group = byProtocol.get(protocol);
+      if (group) group.push(row);
+      else byProtocol.set(protocol, [row]);
     }
     const protocols: ProtocolDoseDistribution[] = [...byProtocol.entries()]
       .map(([protocol, group]) => ({

@@ -9,6 +9,9 @@ import type { AppInfo } from '../main/api/contract.js';
 import { cacClient } from './api/cacClient.js';
 import { StudyProcedureView } from './notes/StudyProcedureView.js';
 import { ReadingView, type ReadingTarget } from './reading/ReadingView.js';
+// ---- settings view: #/settings
+import { SettingsView } from './settings/SettingsView.js';
+// ---- end settings view
 import { Worklist } from './worklist/Worklist.js';
 
 function targetFromHash(): ReadingTarget | undefined {
@@ -20,10 +23,11 @@ function targetFromHash(): ReadingTarget | undefined {
 /** Loaded on first visit: chart.js stays out of the worklist's start-up bundle. */
 const DoseLogView = lazy(() => import('./dose/DoseLogView.js').then((module) => ({ default: module.DoseLogView })));
 
-type Place = { view: 'worklist' } | { view: 'dose' } | { view: 'procedure'; studyInstanceUid: string };
+type Place = { view: 'worklist' } | { view: 'dose' } | { view: 'settings' } | { view: 'procedure'; studyInstanceUid: string };
 
 function placeFromHash(): Place {
   if (/^#\/dose\/?$/.test(window.location.hash)) return { view: 'dose' };
+  if (/^#\/settings\/?$/.test(window.location.hash)) return { view: 'settings' };
   const procedure = /^#\/procedure\/([0-9.]+)$/.exec(window.location.hash);
   return procedure ? { view: 'procedure', studyInstanceUid: procedure[1] } : { view: 'worklist' };
 }
@@ -78,11 +82,15 @@ export function App() {
         </span>
         <span className="muted">{info ? `v${info.version} · algorithm ${info.algorithmVersion} · ${info.reader}` : ''}</span>
         <span className="nav-tabs" role="tablist">
-          <a href="#/" role="tab" data-testid="nav-worklist" aria-selected={!target && place.view !== 'dose'} className={!target && place.view !== 'dose' ? 'active' : undefined}>
+          <a href="#/" role="tab" data-testid="nav-worklist" aria-selected={!target && place.view !== 'dose' && place.view !== 'settings'} className={!target && place.view !== 'dose' && place.view !== 'settings' ? 'active' : undefined}>
             Worklist
           </a>
           <a href="#/dose" role="tab" data-testid="nav-dose-log" aria-selected={place.view === 'dose'} className={place.view === 'dose' ? 'active' : undefined}>
             Dose log
+          </a>
+          {/* settings view */}
+          <a href="#/settings" role="tab" data-testid="nav-settings" aria-selected={!target && place.view === 'settings'} className={!target && place.view === 'settings' ? 'active' : undefined}>
+            Settings
           </a>
         </span>
         <span className="spacer" />
@@ -113,6 +121,9 @@ export function App() {
         <Suspense fallback={<div className="loading">Loading the dose log…</div>}>
           <DoseLogView onOpenStudy={openProcedure} />
         </Suspense>
+      ) : place.view === 'settings' ? (
+        // settings view: the header's reader and receiver status follow what was saved
+        <SettingsView onSaved={() => void cacClient.call('app.info', {}).then(setInfo, (reason: Error) => setError(reason.message))} />
       ) : place.view === 'procedure' ? (
         <StudyProcedureView key={place.studyInstanceUid} studyInstanceUid={place.studyInstanceUid} onClose={close} />
       ) : (

@@ -1,0 +1,95 @@
+/**
+ * The Settings view (#/settings): everything a site configures without editing files, one section
+ * per part of the settings, each saved on its own (settings.update of that section only), so a
+ * refusal in one never loses what is typed in another.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import type { ReceiverStatus, SettingsResponse } from '../../main/api/contract.js';
+import type { Settings } from '../../main/api/settings.js';
+import { cacClient } from '../api/cacClient.js';
+import { DisplaySection } from './DisplaySection.js';
+import { DoseSection } from './DoseSection.js';
+import { ReceiverSection } from './ReceiverSection.js';
+import { ReportSection } from './ReportSection.js';
+import { ScoringSection } from './ScoringSection.js';
+import { UserSection } from './UserSection.js';
+
+const CONTENTS = [
+  { id: 'user', title: 'User' },
+  { id: 'scoring', title: 'Scoring' },
+  { id: 'dose', title: 'Dose' },
+  { id: 'report', title: 'Report' },
+  { id: 'receiver', title: 'DICOM receiver' },
+  { id: 'display', title: 'Display' },
+] as const;
+
+export function SettingsView({ onSaved }: { onSaved?: (response: SettingsResponse) => void }) {
+  const [settings, setSettings] = useState<Settings>();
+  const [receiver, setReceiver] = useState<ReceiverStatus>();
+  const [restartRequired, setRestartRequired] = useState(false);
+  const [error, setError] = useState<string>();
+
+  const load = useCallback(() => {
+    cacClient.call('settings.get', {}).then(
+      (response) => {
+        setSettings(response.settings);
+        setReceiver(response.receiver);
+        setError(undefined);
+      },
+      (reason: Error) => setError(`The settings could not be read: ${reason.message}`),
+    );
+  }, []);
+  useEffect(load, [load]);
+
+  const saved = useCallback(
+    (response: SettingsResponse) => {
+      setSettings(response.settings);
+      if (response.receiver) setReceiver(response.receiver);
+      if (response.restartRequired) setRestartRequired(true);
+      onSaved?.(response);
+    },
+    [onSaved],
+  );
+
+  // The hash is the route, so the contents scroll instead of using #anchors.
+  const show = (id: string) => document.getElementById(`settings-${id}`)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+
+  return (
+    <div className="settings-view" data-testid="settings-view" data-loaded={settings !== undefined}>
+      <nav className="settings-contents" aria-label="Settings sections">
+        <strong>Settings</strong>
+        {CONTENTS.map((entry) => (
+          <button key={entry.id} className="link" data-testid={`settings-goto-${entry.id}`} onClick={() => show(entry.id)}>
+            {entry.title}
+          </button>
+        ))}
+        <span className="spacer" />
+        <button data-testid="settings-reload" onClick={load} title="Read the stored settings again (unsaved changes in a section are kept)">
+          Reload
+        </button>
+      </nav>
+      {error && (
+        <div className="error" role="alert" data-testid="settings-load-error">
+          {error}
+        </div>
+      )}
+      {restartRequired && (
+        <div className="notice" data-testid="settings-restart">
+          Some changes take effect after the workstation is restarted.
+        </div>
+      )}
+      {!settings ? (
+        !error && <div className="loading">Loading the settings…</div>
+      ) : (
+        <div className="settings-body">
+          <UserSection settings={settings} onSaved={saved} />
+          <ScoringSection settings={settings} onSaved={saved} />
+          <DoseSection settings={settings} onSaved={saved} />
+          <ReportSection settings={settings} onSaved={saved} />
+          <ReceiverSection settings={settings} status={receiver} onSaved={saved} />
+          <DisplaySection settings={settings} onSaved={saved} />
+        </div>
+      )}
+    </div>
+  );
+}

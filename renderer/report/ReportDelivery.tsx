@@ -125,10 +125,8 @@ export function ReportDelivery({ report, version, pacsNames }: { report: ReportS
       <table className="grid report-deliveries" data-testid="delivery-list">
         <thead>
           <tr>
-            <th>Destination</th>
-            <th>Object</th>
+            <th>Object → destination</th>
             <th>Status</th>
-            <th className="number">Attempts</th>
             <th>Last error / next attempt</th>
             <th />
           </tr>
@@ -136,22 +134,26 @@ export function ReportDelivery({ report, version, pacsNames }: { report: ReportS
         <tbody>
           {deliveries.length === 0 && (
             <tr>
-              <td colSpan={6} className="muted">
+              <td colSpan={4} className="muted">
                 No deliveries yet.
               </td>
             </tr>
           )}
           {deliveries.map((item) => (
             <tr key={item.id} data-testid="delivery-row" data-status={item.status} data-delivery-id={item.id}>
-              <td>{item.destination}</td>
-              <td>{item.description}</td>
               <td>
+                {item.description}
+                <div className="muted">→ {item.destination}</div>
+              </td>
+              <td className="report-nowrap">
                 <span className={`report-badge report-delivery-${item.status}`} data-testid="delivery-status">
                   {item.status}
                 </span>
-                {item.sentAt && <div className="muted report-nowrap">{formatTimestamp(item.sentAt)}</div>}
+                <div className="muted">
+                  <span data-testid="delivery-attempts">{item.attempts}</span> attempt{item.attempts === 1 ? '' : 's'}
+                </div>
+                {item.sentAt && <div className="muted">{formatTimestamp(item.sentAt)}</div>}
               </td>
-              <td className="number">{item.attempts}</td>
               <td className="report-delivery-detail">
                 {item.lastError && <div className="report-warning">{item.lastError}</div>}
                 {item.nextAttemptAt && item.status !== 'sent' && <div className="muted">next attempt {formatTimestamp(item.nextAttemptAt)}</div>}

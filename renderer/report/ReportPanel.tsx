@@ -35,7 +35,7 @@ const TABS: Array<[Tab, string]> = [
   ['risk', 'Risk factors'],
   ['versions', 'Versions'],
   ['delivery', 'Delivery'],
-  ['settings', 'Report settings'],
+  ['settings', 'Signer & site'],
 ];
 
 const EMPTY_TEXT: TextDraft = { findings: '', impression: '' };

@@ -46,7 +46,7 @@ export function signedVersion(report: ReportSummary): ReportVersion | undefined 
 
 /** "CAC-report_PID123_2026-11-27_v2.pdf", "..._v3-DRAFT.pdf": safe on every file system. */
 export function pdfFileName(version: ReportVersion): string {
-  const safe = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'unknown';
+  const safe = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[_.]+|[_.]+$/g, '') || 'unknown'; // no hidden or empty names
   const date = version.content.study.studyDate ?? 'undated';
   const draft = version.status === 'draft' ? '-DRAFT' : version.status === 'superseded' ? '-superseded' : '';
   return `CAC-report_${safe(version.content.patient.patientId)}_${safe(date)}_v${version.version}${draft}.pdf`;

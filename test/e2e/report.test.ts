@@ -22,6 +22,7 @@ import { WorklistPage } from './pages/worklistPage.js';
 import { startWorkstation, takeScreenshot, type Workstation } from './support/workstation.js';
 
 const READER = 'Dr Eva Lind';
+const SITE = 'St Elsewhere Heart Centre';
 const LAD_POINT = [20.3, 20.3, 9] as const;
 const RCA_POINT = [40.3, 40.3, 9] as const;
 const withOrthanc = haveTool('Orthanc');
@@ -50,7 +51,7 @@ describe('the report in the reading view (browser mode)', () => {
       orthanc = await startOrthanc();
       pacsNodes.unshift({ name: 'Hospital PACS', aeTitle: orthanc.aeTitle, host: '127.0.0.1', port: orthanc.dicomPort, callingAeTitle: 'CACWS' });
     }
-    const changed = workstation.services.settings.update({ readerName: READER, pacsNodes });
+    const changed = workstation.services.settings.update({ readerName: READER, pacsNodes, report: { siteName: SITE, siteAddress: 'Harbour Road 1, Springfield' } });
     expect('problems' in changed ? changed.problems : []).toEqual([]);
     page = workstation.page;
     reading = new ReadingPage(page);
@@ -72,15 +73,29 @@ describe('the report in the reading view (browser mode)', () => {
     await reading.chooseArtery('2');
     await reading.clickPoint(LAD_POINT);
     await expect.poll(() => reading.total(), { timeout: 10_000 }).toBe('192.00');
-    await reading.chooseArtery('4');
-    await reading.clickPoint(RCA_POINT);
-    await expect.poll(() => reading.total(), { timeout: 10_000 }).toBe('288.00');
 
     await report.open();
     expect(await report.state()).toBe('none');
-    expect(await report.text('report-panel')).toContain('2 assignments, total Agatston 288.0');
+    expect(await report.text('report-panel')).toContain('1 assignment, total Agatston 192.0');
     await page.getByTestId('report-create').click();
     await expect.poll(() => report.state()).toBe('draft');
+    expect(await report.previewScore('agatston', 'total')).toBe('192.0');
+    await expect.poll(() => page.getByTestId('report-sign').isEnabled()).toBe(true);
+
+    // Back to the images: the RCA lesion is assigned after the draft was made.
+    await page.getByTestId('toggle-report').click();
+    await reading.chooseArtery('4');
+    await reading.clickPoint(RCA_POINT);
+    await expect.poll(() => reading.total(), { timeout: 10_000 }).toBe('288.00');
+    await report.open();
+    await page.getByTestId('report-stale').waitFor();
+    expect(await report.text('report-stale')).toMatch(/draft from revision 1; the reading is now at revision 2.*update the draft/);
+    expect(await report.signButton.isDisabled()).toBe(true);
+    expect(await report.text('report-sign-disabled-reason')).toContain('the scores changed since the draft was made');
+    await takeScreenshot(page, 'report-draft-stale');
+    await page.getByTestId('report-update').click();
+    await page.getByTestId('report-stale').waitFor({ state: 'detached' });
+    expect(await report.text('report-status')).toBe('Draft v1: not signed');
     // The score table stays beside the preview: every row agrees (the preview prints 1 decimal like the PDF).
     for (const row of ['LM', 'LAD', 'LCX', 'RCA', 'total']) {
       const previewed = Number(await report.previewScore('agatston', row));
@@ -94,6 +109,7 @@ describe('the report in the reading view (browser mode)', () => {
     expect(await report.text('report-findings')).toContain('Total Agatston score 288.0');
     expect(await report.text('report-mesa')).toContain('Risk factors were not entered');
     expect(await report.text('report-signoff')).toContain('Not signed');
+    expect(await report.preview.textContent()).toContain(SITE);
     await takeScreenshot(page, 'report-draft');
   }, 120_000);
 
@@ -131,6 +147,7 @@ describe('the report in the reading view (browser mode)', () => {
 
   it('a technologist cannot sign (reason shown); a radiologist signs through the confirmation and editing stops', async () => {
     await report.setRole('technologist');
+    expect(await report.text('report-site-summary')).toContain(`${SITE}, Harbour Road 1, Springfield`);
     await expect.poll(() => report.signButton.isDisabled()).toBe(true);
     expect(await report.text('report-sign-disabled-reason')).toBe(`Cannot sign: ${READER} is set up as technologist: only a radiologist or cardiologist can sign`);
     await report.setRole('radiologist');
@@ -138,6 +155,8 @@ describe('the report in the reading view (browser mode)', () => {
 
     // Cancel first: nothing is signed.
     await report.signButton.click();
+    await page.getByTestId('report-sign-confirm').waitFor();
+    await takeScreenshot(page, 'report-sign-confirm');
     await page.getByTestId('report-sign-cancel').click();
     expect(await report.state()).toBe('draft');
     const said = await report.sign();
@@ -248,11 +267,11 @@ describe('the report in the reading view (browser mode)', () => {
     // The first attempt fails (connection refused): the error and the next attempt are shown.
     await expect.poll(() => toNowhere.first().textContent(), { timeout: 30_000 }).toMatch(/next attempt/);
     const row = toNowhere.first();
-    expect(Number(await row.locator('td').nth(3).textContent())).toBeGreaterThanOrEqual(1);
+    expect(Number(await row.getByTestId('delivery-attempts').textContent())).toBeGreaterThanOrEqual(1);
     expect((await row.locator('.report-delivery-detail').textContent()) ?? '').not.toBe('');
-    const attempts = Number(await row.locator('td').nth(3).textContent());
+    const attempts = Number(await row.getByTestId('delivery-attempts').textContent());
     await row.getByTestId('delivery-retry').click();
-    await expect.poll(async () => Number(await row.locator('td').nth(3).textContent()), { timeout: 30_000 }).toBeGreaterThan(attempts);
+    await expect.poll(async () => Number(await row.getByTestId('delivery-attempts').textContent()), { timeout: 30_000 }).toBeGreaterThan(attempts);
     await takeScreenshot(page, 'report-deliveries');
     expect(workstation.pageErrors.filter((message) => !expectedRefusal(message))).toEqual([]);
   }, 120_000);

@@ -68,9 +68,9 @@ export class ReportPage {
 
   async setRole(role: string): Promise<void> {
     await this.tab('settings');
-    await this.page.getByTestId('settings-reader-role').selectOption(role);
-    await this.page.getByTestId('settings-save').click();
-    await this.page.getByTestId('settings-saved').waitFor();
+    await this.page.getByTestId('report-signer-role').selectOption(role);
+    await this.page.getByTestId('report-signer-save').click();
+    await this.page.getByTestId('report-signer-saved').waitFor();
   }
 
   /** Sign with the confirmation step; answers what the confirmation said. */

@@ -94,7 +94,7 @@ export function DoseSection({ settings, onSaved }: { settings: Settings; onSaved
         <thead>
           <tr>
             {COLUMNS.map((column) => (
-              <th key={column.key}>
+              <th key={column.key} className={`settings-col-${column.key}`}>
                 {column.label}
                 {column.unit && <span className="muted"> ({column.unit})</span>}
               </th>

@@ -64,7 +64,7 @@ export function ReceiverSection({ settings, status, onSaved }: { settings: Setti
     .join('; ');
 
   return (
-    <SettingsSection id="receiver" title="DICOM receiver" form={form} intro={<>Status: <ReceiverStatusLine status={status} /></>}>
+    <SettingsSection id="receiver" title="DICOM receiver" saveLabel="Save receiver" form={form} intro={<>Status: <ReceiverStatusLine status={status} /></>}>
       <div className="settings-grid">
         <Field label="Receiver" testId="settings-receiver-enabled" problem={form.problem('receiver.enabled')} hint="Scanners and PACS (C-MOVE) send images here.">
           <span className="settings-check">

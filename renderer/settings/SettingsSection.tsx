@@ -7,7 +7,21 @@ import type { ReactNode } from 'react';
 import { friendlyProblem } from './settingsText.js';
 import type { SectionForm } from './useSettingsSection.js';
 
-export function SettingsSection<D>({ id, title, intro, form, children }: { id: string; title: string; intro?: ReactNode; form: SectionForm<D>; children: ReactNode }) {
+export function SettingsSection<D>({
+  id,
+  title,
+  saveLabel = `Save ${title.toLowerCase()}`,
+  intro,
+  form,
+  children,
+}: {
+  id: string;
+  title: string;
+  saveLabel?: string;
+  intro?: ReactNode;
+  form: SectionForm<D>;
+  children: ReactNode;
+}) {
   const unshown = form.unshown();
   return (
     <section className={`settings-section${form.dirty ? ' settings-dirty' : ''}`} data-testid={`settings-${id}`} data-dirty={form.dirty} data-save-attempts={form.attempts} id={`settings-${id}`}>
@@ -23,7 +37,7 @@ export function SettingsSection<D>({ id, title, intro, form, children }: { id: s
       {children}
       <div className="settings-footer">
         <button className="primary" data-testid={`settings-${id}-save`} disabled={form.saving || !form.dirty} onClick={() => void form.save()}>
-          {form.saving ? 'Saving…' : `Save ${title.toLowerCase()}`}
+          {form.saving ? 'Saving…' : saveLabel}
         </button>
         <button data-testid={`settings-${id}-revert`} disabled={form.saving || !form.dirty} onClick={form.revert}>
           Revert
@@ -80,12 +94,12 @@ export function Field({
       ) : (
         children
       )}
-      {hint && <span className="settings-hint">{hint}</span>}
       {problem && (
         <span className="field-error" data-testid={`${testId}-error`}>
           {friendlyProblem(problem, unit)}
         </span>
       )}
+      {hint && <span className="settings-hint">{hint}</span>}
     </label>
   );
 }

@@ -3,9 +3,12 @@
  * with Save / Revert, the "saved" confirmation and any refusal (problems no field shows are listed
  * here, so none is hidden). Field: a label, the input, its unit and hint, and its problem.
  */
-import type { ReactNode } from 'react';
+import { createContext, useContext, useEffect, type ReactNode } from 'react';
 import { friendlyProblem } from './settingsText.js';
 import type { SectionForm } from './useSettingsSection.js';
+
+/** Told which sections have unsaved changes (the view lists them and warns before the page is left). */
+export const UnsavedContext = createContext<(id: string, dirty: boolean) => void>(() => undefined);
 
 export function SettingsSection<D>({
   id,
@@ -23,6 +26,9 @@ export function SettingsSection<D>({
   children: ReactNode;
 }) {
   const unshown = form.unshown();
+  const reportUnsaved = useContext(UnsavedContext);
+  useEffect(() => reportUnsaved(id, form.dirty), [reportUnsaved, id, form.dirty]);
+  useEffect(() => () => reportUnsaved(id, false), [reportUnsaved, id]);
   return (
     <section className={`settings-section${form.dirty ? ' settings-dirty' : ''}`} data-testid={`settings-${id}`} data-dirty={form.dirty} data-save-attempts={form.attempts} id={`settings-${id}`}>
       <header className="settings-section-header">

@@ -12,6 +12,7 @@ import { DoseSection } from './DoseSection.js';
 import { ReceiverSection } from './ReceiverSection.js';
 import { ReportSection } from './ReportSection.js';
 import { ScoringSection } from './ScoringSection.js';
+import { UnsavedContext } from './SettingsSection.js';
 import { UserSection } from './UserSection.js';
 
 const CONTENTS = [
@@ -28,6 +29,16 @@ export function SettingsView({ onSaved }: { onSaved?: (response: SettingsRespons
   const [receiver, setReceiver] = useState<ReceiverStatus>();
   const [restartRequired, setRestartRequired] = useState(false);
   const [error, setError] = useState<string>();
+  const [unsaved, setUnsaved] = useState<string[]>([]);
+  const reportUnsaved = useCallback((id: string, dirty: boolean) => setUnsaved((current) => (dirty ? (current.includes(id) ? current : [...current, id]) : current.filter((entry) => entry !== id))), []);
+
+  // Closing or reloading the window with unsaved changes asks first (the browser's own question).
+  useEffect(() => {
+    if (unsaved.length === 0) return;
+    const ask = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', ask);
+    return () => window.removeEventListener('beforeunload', ask);
+  }, [unsaved.length]);
 
   const load = useCallback(() => {
     cacClient.call('settings.get', {}).then(
@@ -64,6 +75,11 @@ export function SettingsView({ onSaved }: { onSaved?: (response: SettingsRespons
           </button>
         ))}
         <span className="spacer" />
+        {unsaved.length > 0 && (
+          <span className="settings-unsaved" data-testid="settings-unsaved-summary">
+            unsaved changes in {CONTENTS.filter((entry) => unsaved.includes(entry.id)).map((entry) => entry.title).join(', ')}
+          </span>
+        )}
         <button data-testid="settings-reload" onClick={load} title="Read the stored settings again (unsaved changes in a section are kept)">
           Reload
         </button>
@@ -81,14 +97,16 @@ export function SettingsView({ onSaved }: { onSaved?: (response: SettingsRespons
       {!settings ? (
         !error && <div className="loading">Loading the settings…</div>
       ) : (
-        <div className="settings-body">
-          <UserSection settings={settings} onSaved={saved} />
-          <ScoringSection settings={settings} onSaved={saved} />
-          <DoseSection settings={settings} onSaved={saved} />
-          <ReportSection settings={settings} onSaved={saved} />
-          <ReceiverSection settings={settings} status={receiver} onSaved={saved} />
-          <DisplaySection settings={settings} onSaved={saved} />
-        </div>
+        <UnsavedContext.Provider value={reportUnsaved}>
+          <div className="settings-body">
+            <UserSection settings={settings} onSaved={saved} />
+            <ScoringSection settings={settings} onSaved={saved} />
+            <DoseSection settings={settings} onSaved={saved} />
+            <ReportSection settings={settings} onSaved={saved} />
+            <ReceiverSection settings={settings} status={receiver} onSaved={saved} />
+            <DisplaySection settings={settings} onSaved={saved} />
+          </div>
+        </UnsavedContext.Provider>
       )}
     </div>
   );

@@ -120,6 +120,8 @@ describe('the Settings view (browser mode)', () => {
     expect(await settings.value('settings-mass-factor')).toBe('0,79');
     expect(await settings.field('settings-kv-adjusted').isChecked()).toBe(true);
     await settings.unsaved('scoring').waitFor();
+    expect(await page.getByTestId('settings-unsaved-summary').textContent()).toBe('unsaved changes in Scoring');
+    await takeScreenshot(page, 'settings-view-unsaved');
     expect((await value<SettingsResponse>(page, 'settings.get', {})).settings.scoring).toEqual({ thresholdHu: 130, kvAdjusted: false, minAreaMm2: 1, massFactor: null });
     await shot('scoring', 'settings-scoring-refused');
 
@@ -127,6 +129,7 @@ describe('the Settings view (browser mode)', () => {
     expect(await settings.save('scoring')).toBe('saved');
     expect(await settings.fieldError('settings-threshold').count()).toBe(0);
     expect((await value<SettingsResponse>(page, 'settings.get', {})).settings.scoring).toEqual({ thresholdHu: 130, kvAdjusted: true, minAreaMm2: 1.5, massFactor: 0.79 });
+    expect(await page.getByTestId('settings-unsaved-summary').count()).toBe(0);
     await shot('scoring', 'settings-scoring');
   });
 

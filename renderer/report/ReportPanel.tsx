@@ -56,6 +56,8 @@ export function ReportPanel({ studyInstanceUid, seriesInstanceUid, readingId, re
   const [textError, setTextError] = useState<string>();
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
+  /** Edits that could not be saved because the draft was signed or discarded meanwhile. */
+  const [unsavedLeft, setUnsavedLeft] = useState<TextDraft>();
 
   const setText = useCallback((next: TextDraft) => {
     textRef.current = next;
@@ -70,7 +72,10 @@ export function ReportPanel({ studyInstanceUid, seriesInstanceUid, readingId, re
       const wasDirty = !sameText(textRef.current, savedRef.current);
       savedRef.current = stored;
       setSavedText(stored);
-      if (!wasDirty || !next || next.current.status !== 'draft') setText(stored);
+      const editable = next !== null && next.current.status === 'draft';
+      // Signed or discarded meanwhile (another window, another reader): the unsaved edits are kept aside, not dropped.
+      if (wasDirty && !editable) setUnsavedLeft(textRef.current);
+      if (!wasDirty || !editable) setText(stored);
     },
     [setText],
   );
@@ -159,7 +164,9 @@ export function ReportPanel({ studyInstanceUid, seriesInstanceUid, readingId, re
   const discard = () =>
     act(async () => {
       if (!report) return;
-      applyReport((await cacClient.call('report.discardDraft', { reportId: report.reportId })).report);
+      const next = (await cacClient.call('report.discardDraft', { reportId: report.reportId })).report;
+      setText(savedRef.current); // the reader chose to discard: nothing to keep aside
+      applyReport(next);
       setViewing(undefined);
     });
 
@@ -288,6 +295,18 @@ export function ReportPanel({ studyInstanceUid, seriesInstanceUid, readingId, re
           ))}
         </nav>
         <div className="report-tab-body">
+          {tab === 'text' && unsavedLeft && (
+            <div className="report-section report-unsaved-left" role="alert" data-testid="report-unsaved-left">
+              <strong>Your unsaved edits were not saved: the draft was {isDraft ? 'replaced' : `signed meanwhile (${current.signedBy ?? 'another reader'})`}.</strong>
+              <span className="muted">Copy what you need (e.g. into an amendment).</span>
+              <textarea readOnly rows={4} value={`Findings:\n${unsavedLeft.findings}\n\nImpression:\n${unsavedLeft.impression}`} data-testid="report-unsaved-left-text" />
+              <div className="report-actions">
+                <button data-testid="report-unsaved-left-dismiss" onClick={() => setUnsavedLeft(undefined)}>
+                  Dismiss
+                </button>
+              </div>
+            </div>
+          )}
           {tab === 'text' && (
             <ReportTextForm
               text={isDraft ? text : savedText}

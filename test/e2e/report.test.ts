@@ -114,14 +114,26 @@ describe('the report in the reading view (browser mode)', () => {
   }, 120_000);
 
   it('edits the impression: unsaved mark and signing blocked until saved, then saved into the preview', async () => {
+    await report.tab('text');
+    const findingsBefore = await page.getByTestId('report-findings-input').inputValue();
     await report.setImpression('Moderate coronary calcification (CAC-DRS A2/N2).');
     await page.getByTestId('text-unsaved').waitFor();
     expect(await report.text('report-impression')).toBe('Moderate coronary calcification (CAC-DRS A2/N2).');
     expect(await report.preview.textContent()).toContain('(unsaved)');
     expect(await report.signButton.isDisabled()).toBe(true);
     expect(await report.text('report-sign-disabled-reason')).toContain('save or revert your text changes first');
+    // A refused save (too long for the API) shows why and keeps what was typed.
+    const tooLong = 'x'.repeat(20_001);
+    await page.getByTestId('report-findings-input').fill(tooLong);
+    await report.saveText();
+    await page.getByTestId('text-error').waitFor();
+    expect(await report.text('text-error')).toMatch(/^Not saved: .*the findings has at most 20000 characters.*Your text is still here\.$/);
+    expect(await page.getByTestId('report-findings-input').inputValue()).toBe(tooLong);
+    expect(await page.getByTestId('report-impression-input').inputValue()).toBe('Moderate coronary calcification (CAC-DRS A2/N2).');
+    await page.getByTestId('report-findings-input').fill(findingsBefore);
     await report.saveText();
     await page.getByTestId('text-saved').waitFor();
+    expect(await page.getByTestId('text-error').count()).toBe(0);
     expect(await report.preview.textContent()).not.toContain('(unsaved)');
     expect(workstation.services.store.db.prepare(`SELECT content FROM report_versions WHERE version = 1`).pluck().get()).toContain('Moderate coronary calcification (CAC-DRS A2/N2).');
   });
@@ -275,6 +287,33 @@ describe('the report in the reading view (browser mode)', () => {
     await takeScreenshot(page, 'report-deliveries');
     expect(workstation.pageErrors.filter((message) => !expectedRefusal(message))).toEqual([]);
   }, 120_000);
+
+  it('unsaved edits are kept aside when the draft is signed elsewhere meanwhile', async () => {
+    await report.amend('typo in the impression');
+    await expect.poll(() => report.state()).toBe('draft');
+    await report.setImpression('Moderate coronary calcification: not yet saved.');
+    await page.getByTestId('text-unsaved').waitFor();
+    // Another window signs v3 through the API (same origin, the host's cookie).
+    const signedElsewhere = await page.evaluate(async (seriesInstanceUid) => {
+      const post = async (channel: string, body: unknown) =>
+        (await (await fetch(`/api/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json()) as {
+          ok: boolean;
+          value: { report: { reportId: number; current: { version: number }; currentSha256: string } };
+        };
+      const { value } = await post('report.get', { seriesInstanceUid });
+      return (await post('report.sign', { reportId: value.report.reportId, version: value.report.current.version, contentSha256: value.report.currentSha256 })).ok;
+    }, /#\/reading\/[0-9.]+\/([0-9.]+)$/.exec(page.url())![1]);
+    expect(signedElsewhere).toBe(true);
+    await page.getByTestId('report-unsaved-left').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('report-unsaved-left-text').inputValue()).toContain('Moderate coronary calcification: not yet saved.');
+    expect(await report.state()).toBe('signed');
+    expect(await page.getByTestId('report-impression-input').isDisabled()).toBe(true);
+    expect(await report.versions()).toEqual([
+      ['v3', 'signed'],
+      ['v2', 'superseded'],
+      ['v1', 'superseded'],
+    ]);
+  });
 
   it('no page errors beyond the deliberate refusals', () => {
     expect(workstation.pageErrors.filter((message) => !expectedRefusal(message))).toEqual([]);

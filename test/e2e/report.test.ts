@@ -1,12 +1,14 @@
 /**
  * End to end in Chromium (browser mode, real archive, scoring worker and SQLite on a temp data
- * directory, the synthetic demo phantom: LAD 192 + RCA 96): the reader assigns the two lesions on
- * screen, creates the report, checks the preview's scores against the score table, edits and saves
- * the impression, enters risk factors (a bad HDL refused beside the form, then valid ones: MESA's
- * reason appears), is refused signing as a technologist with the reason shown, signs as a
- * radiologist through the confirmation, amends with a reason and signs v2 (v1 superseded),
- * downloads the PDF (%PDF bytes), exports to a folder, and, with Orthanc installed, sends to a
- * real Orthanc (delivery "sent") and to a PACS that is down (error and next attempt shown, retry).
+ * directory, the synthetic demo phantom: LAD 192 + RCA 96): the reader assigns the LAD lesion on
+ * screen and creates the report, assigns the RCA lesion (the draft says it is behind the reading
+ * and signing waits) and updates it, checks the preview's scores against the score table, edits
+ * the impression (a refused save keeps the text), enters risk factors (a bad HDL refused beside
+ * the form, then valid ones: MESA's reason appears), is refused signing as a technologist with the
+ * reason shown, signs as a radiologist through the confirmation, amends with a reason and signs v2
+ * (v1 superseded), downloads the PDF (%PDF bytes), exports to a folder, and, with Orthanc
+ * installed, sends to a real Orthanc (delivery "sent") and to a PACS that is down (error and next
+ * attempt shown, retry); edits left unsaved when another window signs are kept aside.
  * Screenshots of the report panel go to .tmp/screenshots.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

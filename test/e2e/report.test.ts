@@ -225,6 +225,7 @@ describe('the report in the reading view (browser mode)', () => {
     expect(await report.preview.getAttribute('data-status')).toBe('superseded');
     expect(Number(await report.previewScore('agatston', 'RCA'))).toBeCloseTo(96, 1);
     expect(await report.text('report-preview-status')).toContain('Superseded v1');
+    await takeScreenshot(page, 'report-versions');
     await page.getByTestId('report-back-to-current').click();
     expect(await report.preview.getAttribute('data-version')).toBe('2');
   });

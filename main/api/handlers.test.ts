@@ -11,30 +11,17 @@ import { dirname, join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { createServices, type WorkstationServices } from './createServices.js';
 import { createApiHandlers, invokeChannel } from './handlers.js';
-import type { ApiError, ApiResult, CacEventName, CacEvents, Channel, CacResponse, ReadingView } from './contract.js';
+import type { CacEventName, CacEvents, Channel, ReadingView } from './contract.js';
 import { CONFLICT_MESSAGE } from './apiError.js';
 import { geSmartScoreDir, haveSharedData, haveTool, qrmInserts, qrmMassFactor, qrmPhantomDir } from '../../test/support/sharedData.js';
 import { makeTempDir } from '../../test/support/tempDir.js';
 import { freePort, startOrthanc, type RunningOrthanc } from '../../test/support/orthanc.js';
 import { createServer, type AddressInfo } from 'node:net';
+import { call, failure, type Handlers } from '../../test/support/apiCalls.js';
 
 const FQM_TOTAL_AGATSTON = 966.63;
 const ARTERY_OF_INSERT = ['LM', 'LAD', 'LCX', 'RCA', 'LAD', 'RCA', 'LCX'] as const;
 const PHANTOM_VOXELS = 512 * 512 * 47;
-
-type Handlers = ReturnType<typeof createApiHandlers>;
-
-async function call<C extends Channel>(handlers: Handlers, channel: C, request?: unknown): Promise<CacResponse<C>> {
-  const result = (await handlers[channel](request)) as ApiResult<CacResponse<C>>;
-  if (!result.ok) throw new Error(`${channel} failed: ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
-
-async function failure(handlers: Handlers, channel: Channel, request: unknown): Promise<ApiError> {
-  const result = await handlers[channel](request);
-  if (result.ok) throw new Error(`${channel} was expected to fail but answered ${JSON.stringify(result.value).slice(0, 200)}`);
-  return result.error;
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

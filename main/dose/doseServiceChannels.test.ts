@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createServices, type WorkstationServices } from '../api/createServices.js';
 import { createApiHandlers } from '../api/handlers.js';
-import type { ApiError, ApiResult, Channel, CacResponse } from '../api/contract.js';
 import { importFolder } from '../import/folderImport.js';
 import { ctRdsrDir, geSmartScoreDir, haveSharedData } from '../../test/support/sharedData.js';
 import { makeTempDir } from '../../test/support/tempDir.js';
@@ -17,20 +16,7 @@ import { emptyChecklist, type ProcedureChecklist } from '../notes/procedureCheck
 import { DEFAULT_REFERENCE_LEVELS } from './referenceLevels.js';
 import { currentDoseForStudy, NO_DOSE_MESSAGE } from './doseService.js';
 import { doseServiceOf } from './doseServiceChannels.js';
-
-type Handlers = ReturnType<typeof createApiHandlers>;
-
-async function call<C extends Channel>(handlers: Handlers, channel: C, request?: unknown): Promise<CacResponse<C>> {
-  const result = (await handlers[channel](request)) as ApiResult<CacResponse<C>>;
-  if (!result.ok) throw new Error(`${channel} failed: ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
-
-async function failure(handlers: Handlers, channel: Channel, request: unknown): Promise<ApiError> {
-  const result = await handlers[channel](request);
-  if (result.ok) throw new Error(`${channel} was expected to fail but answered ${JSON.stringify(result.value).slice(0, 200)}`);
-  return result.error;
-}
+import { call, failure, type Handlers } from '../../test/support/apiCalls.js';
 
 // Study Instance UIDs and values as dcmdump / dsrdump -Ph show them for the shared files.
 const SIEMENS_MULTI_STUDY = '1.3.6.1.4.1.5962.99.1.792239193.1702185591.1516915727449.3.0';

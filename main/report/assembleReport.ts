@@ -7,23 +7,16 @@ import { cacCategory, cacDrs, categoryWording, classicCategory, type SiteWording
 import { mesaTenYearChdRisk, type MesaInput, type MesaSex } from '../../native-worker/risk/mesa.js';
 import { progressionFromPrior } from '../../native-worker/risk/progression.js';
 import type { ScoreSheet } from '../../native-worker/scoring/scoringSession.js';
+import type { StudySummary } from '../../db/archiveRepository.js';
 import type { EnteredRiskFactors } from '../../db/reportRepository.js';
 import { REPORT_CONTENT_VERSION, type ReportContent, type ReportDose, type ReportMethod, type ReportPatient, type ReportSeries, type ReportStudy } from './reportContent.js';
 import { prefilledFindings, prefilledImpression } from './reportText.js';
 
 /** Patient and study as the archive holds them (DICOM dates "YYYYMMDD"). */
-export interface StudyFacts {
-  studyInstanceUid: string;
-  patientId: string;
-  patientName: string | null;
-  patientBirthDate: string | null;
-  patientSex: string | null;
-  studyDate: string | null;
-  studyTime: string | null;
-  studyDescription: string | null;
-  accessionNumber: string | null;
-  referringPhysician: string | null;
-}
+export type StudyFacts = Pick<
+  StudySummary,
+  'studyInstanceUid' | 'patientId' | 'patientName' | 'patientBirthDate' | 'patientSex' | 'studyDate' | 'studyTime' | 'studyDescription' | 'accessionNumber'
+> & { referringPhysician: string | null };
 
 export interface PriorScores {
   studyInstanceUid: string;

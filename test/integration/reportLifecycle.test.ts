@@ -10,25 +10,12 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServices, type WorkstationServices } from '../../main/api/createServices.js';
 import { createApiHandlers } from '../../main/api/handlers.js';
-import type { ApiError, ApiResult, CacResponse, Channel, ReportSummary } from '../../main/api/contract.js';
+import type { ReportSummary } from '../../main/api/contract.js';
 import { reportFolder } from '../../main/report/reportFiles.js';
 import { readSrScores } from '../../main/report/dicom/readBack.js';
 import { haveTool } from '../support/sharedData.js';
 import { makeTempDir } from '../support/tempDir.js';
-
-type Handlers = ReturnType<typeof createApiHandlers>;
-
-async function call<C extends Channel>(handlers: Handlers, channel: C, request?: unknown): Promise<CacResponse<C>> {
-  const result = (await handlers[channel](request)) as ApiResult<CacResponse<C>>;
-  if (!result.ok) throw new Error(`${channel} failed: ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
-
-async function failure(handlers: Handlers, channel: Channel, request: unknown): Promise<ApiError> {
-  const result = await handlers[channel](request);
-  if (result.ok) throw new Error(`${channel} was expected to fail`);
-  return result.error;
-}
+import { call, failure, type Handlers } from '../support/apiCalls.js';
 
 describe('report life cycle through the API (synthetic phantom, real worker and SQLite)', () => {
   let temp: { dir: string; remove: () => Promise<void> };

@@ -10,24 +10,18 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServices, type WorkstationServices } from '../../main/api/createServices.js';
 import { createApiHandlers } from '../../main/api/handlers.js';
-import type { ApiResult, CacResponse, Channel, OutboundItem, ReportSummary } from '../../main/api/contract.js';
+import type { OutboundItem, ReportSummary } from '../../main/api/contract.js';
 import { ARTERIES } from '../../native-worker/scoring/arteries.js';
 import { dsrdumpScores, dsrdumpTree } from '../../main/report/dicom/testing/dicomTools.js';
 import { haveSharedData, haveTool, qrmInserts, qrmPhantomDir } from '../support/sharedData.js';
 import { makeTempDir } from '../support/tempDir.js';
 import { freePort, startOrthanc, type RunningOrthanc } from '../support/orthanc.js';
+import { call, type Handlers } from '../support/apiCalls.js';
 
-type Handlers = ReturnType<typeof createApiHandlers>;
 const ARTERY_OF_INSERT = ['LM', 'LAD', 'LCX', 'RCA', 'LAD', 'RCA', 'LCX'] as const;
 const SR_CLASS = '1.2.840.10008.5.1.4.1.1.88.33';
 const PDF_CLASS = '1.2.840.10008.5.1.4.1.1.104.1';
 const QUICK_RETRY = { backoff: { firstDelayMs: 150, factor: 2, maxDelayMs: 600 } };
-
-async function call<C extends Channel>(handlers: Handlers, channel: C, request?: unknown): Promise<CacResponse<C>> {
-  const result = (await handlers[channel](request)) as ApiResult<CacResponse<C>>;
-  if (!result.ok) throw new Error(`${channel} failed: ${result.error.code}: ${result.error.message}`);
-  return result.value;
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

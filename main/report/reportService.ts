@@ -3,24 +3,25 @@
  * reader's text, risk factors, signing (role checked, the content the reader saw, outputs made
  * once and kept), amendments, and delivery to PACS through the outbound queue.
  */
-import { createHash } from 'node:crypto';
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ArchiveStore } from '../archive/archiveStore.js';
 import { ApiFailure } from '../api/apiError.js';
 import type { ReadingSessions } from '../api/readingSessions.js';
 import { SIGNING_ROLES, type NamedPacsNode, type Settings } from '../api/settings.js';
 import type { EmitApiEvent } from '../api/eventHub.js';
 import { ReportRepository, type EnteredRiskFactors, type ReportRecord } from '../../db/reportRepository.js';
+import type { ReadingRecord } from '../../db/readingRepository.js';
 import { assembleReportContent, editedText, isoDate, type PriorScores, type StudyFacts } from './assembleReport.js';
 import type { ReportContent, ReportDose, ReportVersion } from './reportContent.js';
 import type { OutboundItem, ReportSummary } from './reportContract.js';
 import { reportContentSha256 } from './reportHash.js';
-import { readReportFiles, reportFolder, writeFileDurably, writeReportFiles, REPORT_FILE_NAMES, type ReportFiles } from './reportFiles.js';
+import { readReportFiles, reportFolder, writeReportFiles, REPORT_FILE_NAMES, type ReportFiles } from './reportFiles.js';
+import { writeFileDurably } from '../outbound/durableFile.js';
 import { renderKeyImages, type KeyImage } from './keyImages.js';
 import { renderReportPdf } from './pdf/reportPdf.js';
 import { writeCalciumScoreSr } from './dicom/calciumScoreSr.js';
 import { writeEncapsulatedPdf } from './dicom/encapsulatedPdf.js';
-import { join } from 'node:path';
-import { access, readFile } from 'node:fs/promises';
 
 /** Sends report objects to PACS (the outbound queue) and tells what became of them. */
 export interface ReportDelivery {
@@ -204,13 +205,16 @@ export class ReportService {
     const files = await this.signedFiles(reportId, version);
     const written: string[] = [];
     const base = `CAC-report-${safeName(report.studyInstanceUid)}-v${version}`;
+    await mkdir(folder, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      throw new ApiFailure('bad-request', `cannot create the folder ${folder}: ${describeWriteError(error)}`);
+    });
     for (const [kind, name] of Object.entries(REPORT_FILE_NAMES) as Array<[keyof ReportFiles, string]>) {
       const target = join(folder, `${base}-${name}`);
-      const existing = await readFile(target).catch(() => undefined);
-      if (existing && !sameBytes(existing, files[kind])) throw new ApiFailure('conflict', `${target} already exists with other content: choose another folder`);
-      if (!existing) await writeFileDurably(target, files[kind]).catch((error: NodeJS.ErrnoException) => {
-        throw new ApiFailure('bad-request', `cannot write ${target}: ${error.code === 'EACCES' || error.code === 'EPERM' ? 'no permission to write there' : error.code === 'ENOSPC' ? 'the disk is full' : error.message}`);
+      // Never over another file: the same bytes again are fine (an export repeated).
+      const result = await writeFileDurably(target, files[kind], { replace: false }).catch((error: NodeJS.ErrnoException) => {
+        throw new ApiFailure('bad-request', `cannot write ${target}: ${describeWriteError(error)}`);
       });
+      if (result === 'different') throw new ApiFailure('conflict', `${target} already exists with other content: choose another folder`);
       written.push(target);
     }
     this.options.store.audit.record({ actor: this.reader, action: 'report-exported', subject: report.studyInstanceUid, details: { reportId, version, folder } });
@@ -272,7 +276,7 @@ export class ReportService {
 
   private assemble(
     readingId: number,
-    reading: { studyInstanceUid: string; seriesInstanceUid: string; revision: number; reader: string; scores: import('../../native-worker/scoring/scoringSession.js').ScoreSheet | null },
+    reading: ReadingRecord,
     view: Awaited<ReturnType<ReadingSessions['reportSnapshot']>>['view'],
     text: { findings: string; impression: string } | undefined,
   ): ReportContent {
@@ -397,8 +401,11 @@ export class ReportService {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return createHash('sha256').update(a).digest('hex') === createHash('sha256').update(b).digest('hex');
+function describeWriteError(error: NodeJS.ErrnoException): string {
+  if (error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS') return 'no permission to write there';
+  if (error.code === 'ENOSPC') return 'the disk is full';
+  if (error.code === 'ENOTDIR') return 'part of the path is a file, not a folder';
+  return error.message;
 }
 
 function safeName(uid: string): string {

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { createServices, type WorkstationServices } from '../../main/api/createServices.js';
 import { createApiHandlers } from '../../main/api/handlers.js';
 import type { ReportSummary } from '../../main/api/contract.js';
@@ -149,6 +149,16 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
       const output = execFileSync('sh', ['-c', `dciodvfy "${srFile}" 2>&1 || true`]).toString();
       expect(output.split('\n').filter((line) => /^Error/.test(line))).toEqual([]);
     }
+    // Another file under the same name is never overwritten.
+    const other = join(temp.dir, 'usb-other');
+    mkdirSync(other);
+    writeFileSync(join(other, basename(files[0])), 'someone else\'s file');
+    const refused = await failure(handlers, 'report.export', { reportId: report.reportId, version: 2, folder: other });
+    expect(refused).toMatchObject({ code: 'conflict', message: expect.stringContaining('already exists with other content') });
+    expect(readFileSync(join(other, basename(files[0])), 'utf8')).toBe('someone else\'s file');
+    const underAFile = join(other, basename(files[0]), 'sub');
+    const unwritable = await failure(handlers, 'report.export', { reportId: report.reportId, version: 2, folder: underAFile });
+    expect(unwritable.message).toBe(`cannot create the folder ${underAFile}: part of the path is a file, not a folder`);
     const draft = await failure(handlers, 'report.export', { reportId: report.reportId, version: 9, folder });
     expect(draft.message).toMatch(/sign it first/);
     const unknownPacs = await failure(handlers, 'report.send', { reportId: report.reportId, version: 2, pacs: 'Nowhere' });

@@ -7,13 +7,15 @@
  */
 import { createHash } from 'node:crypto';
 
-export type ReportObjectKind = 'sr' | 'pdf';
+export type ReportObjectKind = 'sr' | 'pdf' | 'keyImages';
+/** Kinds with one object per report version; 'keyImages' has one per image (keyImageObjectUids). */
+export type SingleObjectKind = Exclude<ReportObjectKind, 'keyImages'>;
 
 export interface ReportObjectUids {
   sopInstanceUid: string;
   seriesInstanceUid: string;
   seriesNumber: number;
-  /** = the report version, so the PACS lists versions in order. */
+  /** = the report version, so the PACS lists versions in order (key images: 1..n within a version). */
   instanceNumber: number;
 }
 
@@ -23,10 +25,11 @@ export interface ReportUids {
 }
 
 /** Series numbers high enough not to collide with the scanner's series in the same study. */
-export const REPORT_SERIES_NUMBER: Readonly<Record<ReportObjectKind, number>> = { sr: 9901, pdf: 9902 };
+export const REPORT_SERIES_NUMBER: Readonly<Record<ReportObjectKind, number>> = { sr: 9901, pdf: 9902, keyImages: 9903 };
 
 export const COMPREHENSIVE_SR_STORAGE = '1.2.840.10008.5.1.4.1.1.88.33';
 export const ENCAPSULATED_PDF_STORAGE = '1.2.840.10008.5.1.4.1.1.104.1';
+export const SECONDARY_CAPTURE_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.7';
 
 /** A UID as DICOM allows it: <= 64 characters, digits and dots, no empty or leading-zero component. */
 export const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
@@ -64,17 +67,33 @@ export function reportSeriesUid(studyInstanceUid: string, reportId: number, kind
 }
 
 /** The SOP Instance UID of one kind of object of one report version. */
-export function reportSopInstanceUid(studyInstanceUid: string, reportId: number, version: number, kind: ReportObjectKind): string {
+export function reportSopInstanceUid(studyInstanceUid: string, reportId: number, version: number, kind: SingleObjectKind): string {
   checkInputs(studyInstanceUid, reportId, version);
   return hashUid(['cac-report-instance', studyInstanceUid, String(reportId), String(version), kind]);
 }
 
-export function reportObjectUids(studyInstanceUid: string, reportId: number, version: number, kind: ReportObjectKind): ReportObjectUids {
+export function reportObjectUids(studyInstanceUid: string, reportId: number, version: number, kind: SingleObjectKind): ReportObjectUids {
   return {
     sopInstanceUid: reportSopInstanceUid(studyInstanceUid, reportId, version, kind),
     seriesInstanceUid: reportSeriesUid(studyInstanceUid, reportId, kind),
     seriesNumber: REPORT_SERIES_NUMBER[kind],
     instanceNumber: version,
+  };
+}
+
+/**
+ * One key image (Secondary Capture) of a report version: all versions share the report's key image
+ * series; the instance UID adds the image's 0-based index (a part the single-object kinds do not
+ * have, so it cannot equal theirs); instance number = index + 1.
+ */
+export function keyImageObjectUids(studyInstanceUid: string, reportId: number, version: number, imageIndex: number): ReportObjectUids {
+  checkInputs(studyInstanceUid, reportId, version);
+  if (!Number.isSafeInteger(imageIndex) || imageIndex < 0) throw new ReportUidError(`key image index must be a whole number >= 0, got ${imageIndex}`);
+  return {
+    sopInstanceUid: hashUid(['cac-report-instance', studyInstanceUid, String(reportId), String(version), 'keyImages', String(imageIndex)]),
+    seriesInstanceUid: reportSeriesUid(studyInstanceUid, reportId, 'keyImages'),
+    seriesNumber: REPORT_SERIES_NUMBER.keyImages,
+    instanceNumber: imageIndex + 1,
   };
 }
 

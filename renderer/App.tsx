@@ -12,6 +12,10 @@ import { ReadingView, type ReadingTarget } from './reading/ReadingView.js';
 // ---- settings view: #/settings
 import { SettingsView } from './settings/SettingsView.js';
 // ---- end settings view
+// ---- deliveries view (issue 6): #/deliveries and the header tab with its badge
+import { DeliveriesTab } from './outbound/DeliveriesTab.js';
+import { DeliveriesView } from './outbound/DeliveriesView.js';
+// ---- end deliveries view
 import { Worklist } from './worklist/Worklist.js';
 
 function targetFromHash(): ReadingTarget | undefined {
@@ -23,11 +27,12 @@ function targetFromHash(): ReadingTarget | undefined {
 /** Loaded on first visit: chart.js stays out of the worklist's start-up bundle. */
 const DoseLogView = lazy(() => import('./dose/DoseLogView.js').then((module) => ({ default: module.DoseLogView })));
 
-type Place = { view: 'worklist' } | { view: 'dose' } | { view: 'settings' } | { view: 'procedure'; studyInstanceUid: string };
+type Place = { view: 'worklist' } | { view: 'dose' } | { view: 'settings' } | { view: 'deliveries' } | { view: 'procedure'; studyInstanceUid: string };
 
 function placeFromHash(): Place {
   if (/^#\/dose\/?$/.test(window.location.hash)) return { view: 'dose' };
   if (/^#\/settings\/?$/.test(window.location.hash)) return { view: 'settings' };
+  if (/^#\/deliveries\/?$/.test(window.location.hash)) return { view: 'deliveries' }; // deliveries view
   const procedure = /^#\/procedure\/([0-9.]+)$/.exec(window.location.hash);
   return procedure ? { view: 'procedure', studyInstanceUid: procedure[1] } : { view: 'worklist' };
 }
@@ -82,7 +87,7 @@ export function App() {
         </span>
         <span className="muted">{info ? `v${info.version} · algorithm ${info.algorithmVersion} · ${info.reader}` : ''}</span>
         <span className="nav-tabs" role="tablist">
-          <a href="#/" role="tab" data-testid="nav-worklist" aria-selected={!target && place.view !== 'dose' && place.view !== 'settings'} className={!target && place.view !== 'dose' && place.view !== 'settings' ? 'active' : undefined}>
+          <a href="#/" role="tab" data-testid="nav-worklist" aria-selected={!target && place.view !== 'dose' && place.view !== 'settings' && place.view !== 'deliveries'} className={!target && place.view !== 'dose' && place.view !== 'settings' && place.view !== 'deliveries' ? 'active' : undefined}>
             Worklist
           </a>
           <a href="#/dose" role="tab" data-testid="nav-dose-log" aria-selected={place.view === 'dose'} className={place.view === 'dose' ? 'active' : undefined}>
@@ -92,6 +97,8 @@ export function App() {
           <a href="#/settings" role="tab" data-testid="nav-settings" aria-selected={!target && place.view === 'settings'} className={!target && place.view === 'settings' ? 'active' : undefined}>
             Settings
           </a>
+          {/* deliveries view */}
+          <DeliveriesTab active={!target && place.view === 'deliveries'} />
         </span>
         <span className="spacer" />
         {info && (
@@ -124,6 +131,9 @@ export function App() {
       ) : place.view === 'settings' ? (
         // settings view: the header's reader and receiver status follow what was saved
         <SettingsView onSaved={() => void cacClient.call('app.info', {}).then(setInfo, (reason: Error) => setError(reason.message))} />
+      ) : place.view === 'deliveries' ? (
+        // deliveries view: the study link opens its procedure page
+        <DeliveriesView onOpenStudy={openProcedure} />
       ) : place.view === 'procedure' ? (
         <StudyProcedureView key={place.studyInstanceUid} studyInstanceUid={place.studyInstanceUid} onClose={close} />
       ) : (

@@ -16,12 +16,13 @@ import { assembleReportContent, editedText, isoDate, type PriorScores, type Stud
 import type { ReportContent, ReportDose, ReportVersion } from './reportContent.js';
 import type { OutboundItem, ReportSummary } from './reportContract.js';
 import { reportContentSha256 } from './reportHash.js';
-import { readReportFiles, reportFolder, writeReportFiles, REPORT_FILE_NAMES, type ReportFiles } from './reportFiles.js';
+import { readReportFiles, reportFileEntries, reportFolder, writeReportFiles, type ReportFiles } from './reportFiles.js';
 import { writeFileDurably } from '../outbound/durableFile.js';
 import { renderKeyImages, type KeyImage } from './keyImages.js';
 import { renderReportPdf } from './pdf/reportPdf.js';
 import { writeCalciumScoreSr } from './dicom/calciumScoreSr.js';
 import { writeEncapsulatedPdf } from './dicom/encapsulatedPdf.js';
+import { writeKeyImageCaptures } from './dicom/keyImageCapture.js';
 
 /** Sends report objects to PACS (the outbound queue) and tells what became of them. */
 export interface ReportDelivery {
@@ -199,7 +200,7 @@ export class ReportService {
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
 
-  /** Copy a signed version's PDF, SR and Encapsulated PDF into a folder (a USB stick, a share). */
+  /** Copy a signed version's PDF, SR, Encapsulated PDF and key images into a folder (a USB stick, a share). */
   async export(reportId: number, version: number, folder: string): Promise<{ files: string[] }> {
     const report = this.report(reportId);
     const files = await this.signedFiles(reportId, version);
@@ -208,10 +209,10 @@ export class ReportService {
     await mkdir(folder, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
       throw new ApiFailure('bad-request', `cannot create the folder ${folder}: ${describeWriteError(error)}`);
     });
-    for (const [kind, name] of Object.entries(REPORT_FILE_NAMES) as Array<[keyof ReportFiles, string]>) {
+    for (const { name, bytes } of reportFileEntries(files)) {
       const target = join(folder, `${base}-${name}`);
       // Never over another file: the same bytes again are fine (an export repeated).
-      const result = await writeFileDurably(target, files[kind], { replace: false }).catch((error: NodeJS.ErrnoException) => {
+      const result = await writeFileDurably(target, bytes, { replace: false }).catch((error: NodeJS.ErrnoException) => {
         throw new ApiFailure('bad-request', `cannot write ${target}: ${describeWriteError(error)}`);
       });
       if (result === 'different') throw new ApiFailure('conflict', `${target} already exists with other content: choose another folder`);
@@ -371,6 +372,8 @@ export class ReportService {
       pdf,
       sr: writeCalciumScoreSr(version, dicomOptions),
       encapsulatedPdf: writeEncapsulatedPdf(version, pdf, dicomOptions),
+      // For PACS viewers that do not open PDFs: the same key images as DICOM Secondary Capture.
+      keyImages: keyImages.length ? writeKeyImageCaptures(version, keyImages, dicomOptions) : [],
     };
   }
 
@@ -392,6 +395,7 @@ export class ReportService {
       [
         { bytes: files.sr },
         { bytes: files.encapsulatedPdf },
+        ...files.keyImages.map((bytes) => ({ bytes })),
       ],
       node,
       { reportId: report.id, reportVersion: version.version },

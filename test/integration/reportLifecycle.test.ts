@@ -100,7 +100,10 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
     expect(report.current).toMatchObject({ version: 1, status: 'signed', signedBy: services.settings.get().readerName });
     expect(report.current.contentSha256).toBe(report.currentSha256);
     const folder = reportFolder(services.store.root, report.reportId, 1);
-    expect(readdirSync(folder).sort()).toEqual(['report-pdf.dcm', 'report-sr.dcm', 'report.pdf']);
+    // The synthetic phantom's key images: one axial slice per artery with calcium (LAD, RCA on the same slices) and the two calcium maps.
+    const names = readdirSync(folder).sort();
+    expect(names.filter((name) => !name.startsWith('key-image-'))).toEqual(['report-pdf.dcm', 'report-sr.dcm', 'report.pdf']);
+    expect(names.filter((name) => name.startsWith('key-image-')).length).toBeGreaterThanOrEqual(3);
     const sr = readSrScores(new Uint8Array(readFileSync(join(folder, 'report-sr.dcm'))));
     expect(sr.total.agatston).toBeCloseTo(288, 2);
     const study = (await call(handlers, 'studies.list', {})).studies.find((entry) => entry.studyInstanceUid === studyInstanceUid);
@@ -140,7 +143,8 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
   it('exports a signed version to a folder, never overwriting other content', async () => {
     const folder = join(temp.dir, 'usb');
     const { files } = await call(handlers, 'report.export', { reportId: report.reportId, version: 2, folder });
-    expect(files).toHaveLength(3);
+    const keyImages = readdirSync(reportFolder(services.store.root, report.reportId, 2)).filter((name) => name.startsWith('key-image-')).length;
+    expect(files).toHaveLength(3 + keyImages);
     for (const file of files) expect(existsSync(file)).toBe(true);
     // Again: the same bytes are already there, nothing to do.
     expect((await call(handlers, 'report.export', { reportId: report.reportId, version: 2, folder })).files).toEqual(files);

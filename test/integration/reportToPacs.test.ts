@@ -1,7 +1,7 @@
 /**
  * The full path with a real PACS: the shared QRM phantom scored through the API (the FQM inserts),
- * signed, and sent by the durable outbound queue to Orthanc, which then holds the images, the SR
- * and the Encapsulated PDF in one study; the SR's numbers read back with dsrdump equal the signed
+ * signed, and sent by the durable outbound queue to Orthanc, which then holds the images, the SR,
+ * the Encapsulated PDF and the key images (Secondary Capture) in one study; the SR's numbers read back with dsrdump equal the signed
  * scores. Then delivery when the PACS was down and comes up, and after an app restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { createServices, type WorkstationServices } from '../../main/api/createS
 import { createApiHandlers } from '../../main/api/handlers.js';
 import type { OutboundItem, ReportSummary } from '../../main/api/contract.js';
 import { ARTERIES } from '../../native-worker/scoring/arteries.js';
+import { reportFolder } from '../../main/report/reportFiles.js';
 import { dsrdumpScores, dsrdumpTree } from '../../main/report/dicom/testing/dicomTools.js';
 import { haveSharedData, haveTool, qrmInserts, qrmPhantomDir } from '../support/sharedData.js';
 import { makeTempDir } from '../support/tempDir.js';
@@ -44,6 +45,8 @@ describe.skipIf(!ready)('report to PACS: QRM phantom scored, signed, sent to a r
   const extraPacs: RunningOrthanc[] = [];
   let report: ReportSummary;
   let studyInstanceUid: string;
+  /** Objects one signed version sends. */
+  let objects = 0;
 
   const open = async () => {
     services = await createServices(dataDirectory, { outbound: QUICK_RETRY });
@@ -57,7 +60,7 @@ describe.skipIf(!ready)('report to PACS: QRM phantom scored, signed, sent to a r
     (await call(handlers, 'outbound.list', { studyInstanceUid })).items.filter((item) => item.destination === destination);
   const allSent = (destination: string) => async () => {
     const items = await deliveries(destination);
-    return items.length === 2 && items.every((item) => item.status === 'sent') ? items : undefined;
+    return items.length === objects && items.every((item) => item.status === 'sent') ? items : undefined;
   };
   const pacsNode = (name: string, port: number) => ({ name, aeTitle: 'ORTHANC', host: '127.0.0.1', port, timeoutMs: 3000 });
 
@@ -78,7 +81,7 @@ describe.skipIf(!ready)('report to PACS: QRM phantom scored, signed, sent to a r
     await temp?.remove();
   }, 60_000);
 
-  it('scores, signs and delivers the SR and the PDF into the images study; the SR reads back the signed scores', async () => {
+  it('scores, signs and delivers the SR, the PDF and the key images into the images study; the SR reads back the signed scores', async () => {
     studyInstanceUid = (await call(handlers, 'app.info')).demoStudy!.studyInstanceUid;
     const { series } = await call(handlers, 'studies.series', { studyInstanceUid });
     const reading = await call(handlers, 'reading.open', { studyInstanceUid, seriesInstanceUid: series[0].seriesInstanceUid });
@@ -89,18 +92,22 @@ describe.skipIf(!ready)('report to PACS: QRM phantom scored, signed, sent to a r
     report = (await call(handlers, 'report.draft', { readingId: reading.readingId })).report;
     expect(Math.abs(report.current.content.scores.total.agatston - 966.63)).toBeLessThan(0.01);
     const signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: report.current.version, contentSha256: report.currentSha256 });
-    expect(signed.queued).toBe(2);
+    // The SR, the Encapsulated PDF and the key images (Secondary Capture): axial slices and the 2 calcium maps.
+    const keyImages = readdirSync(reportFolder(services.store.root, report.reportId, report.current.version)).filter((name) => name.startsWith('key-image-')).length;
+    expect(keyImages).toBeGreaterThanOrEqual(3);
+    expect(signed.queued).toBe(2 + keyImages);
+    objects = signed.queued;
     report = signed.report;
 
     const sent = await until('both objects delivered to Orthanc', allSent('Main PACS'));
-    expect(sent.map((item) => item.attempts)).toEqual([1, 1]);
+    expect(sent.every((item) => item.attempts === 1)).toBe(true);
 
     // Orthanc holds one study: the CT images, the SR and the Encapsulated PDF.
     const studies = await orthanc.getJson<Array<{ MainDicomTags: { StudyInstanceUID: string }; Series: string[] }>>('/studies?expand');
     expect(studies).toHaveLength(1);
     expect(studies[0].MainDicomTags.StudyInstanceUID).toBe(studyInstanceUid);
     const modalities = await Promise.all(studies[0].Series.map(async (id) => (await orthanc.getJson<{ MainDicomTags: { Modality: string } }>(`/series/${id}`)).MainDicomTags.Modality));
-    expect(modalities.sort()).toEqual(['CT', 'DOC', 'SR']);
+    expect(modalities.sort()).toEqual(['CT', 'DOC', 'OT', 'SR']);
 
     const srItem = sent.find((item) => item.sopClassUid === SR_CLASS)!;
     const pdfItem = sent.find((item) => item.sopClassUid === PDF_CLASS)!;
@@ -125,10 +132,10 @@ describe.skipIf(!ready)('report to PACS: QRM phantom scored, signed, sent to a r
   it('a PACS that is down gets the report once it comes up, exactly once', async () => {
     const port = await freePort();
     await call(handlers, 'settings.update', { patch: { pacsNodes: [pacsNode('Main PACS', orthanc.dicomPort), pacsNode('Backup PACS', port)] } });
-    expect((await call(handlers, 'report.send', { reportId: report.reportId, version: report.current.version, pacs: 'Backup PACS' })).queued).toBe(2);
+    expect((await call(handlers, 'report.send', { reportId: report.reportId, version: report.current.version, pacs: 'Backup PACS' })).queued).toBe(objects);
     const failing = await until('two failed attempts', async () => {
       const items = await deliveries('Backup PACS');
-      return items.length === 2 && items.every((item) => item.attempts >= 2) ? items : undefined;
+      return items.length === objects && items.every((item) => item.attempts >= 2) ? items : undefined;
     });
     // Unreachable is transient: retried (queued, or sending again right now), never given up.
     expect(failing.map((item) => item.status).filter((status) => status !== 'queued' && status !== 'sending')).toEqual([]);
@@ -138,11 +145,11 @@ describe.skipIf(!ready)('report to PACS: QRM phantom scored, signed, sent to a r
     extraPacs.push(backup);
     await until('delivered to the backup PACS', allSent('Backup PACS'));
     const instances = await backup.getJson<string[]>('/instances');
-    expect(instances).toHaveLength(2);
+    expect(instances).toHaveLength(objects);
     // Sending the same version again changes nothing: the same objects, already delivered.
-    expect((await call(handlers, 'report.send', { reportId: report.reportId, version: report.current.version, pacs: 'Backup PACS' })).queued).toBe(2);
+    expect((await call(handlers, 'report.send', { reportId: report.reportId, version: report.current.version, pacs: 'Backup PACS' })).queued).toBe(objects);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await backup.getJson<string[]>('/instances')).toHaveLength(2);
+    expect(await backup.getJson<string[]>('/instances')).toHaveLength(objects);
   }, 120_000);
 
   it('a report queued when the app stops is delivered after the restart', async () => {
@@ -157,6 +164,6 @@ describe.skipIf(!ready)('report to PACS: QRM phantom scored, signed, sent to a r
     extraPacs.push(remote);
     await open();
     await until('delivered after the restart', allSent('Remote PACS'));
-    expect(await remote.getJson<string[]>('/instances')).toHaveLength(2);
+    expect(await remote.getJson<string[]>('/instances')).toHaveLength(objects);
   }, 120_000);
 });

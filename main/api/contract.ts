@@ -288,8 +288,8 @@ export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError
 export interface CacEvents extends ReportEvents {
   'import.progress': { importJobId: number; progress: ImportProgress };
   'import.done': { importJobId: number; summary: ImportSummary };
-  /** The archive stored objects of these studies, or they completed (nothing arrived for a while). */
-  'studies.changed': { studyInstanceUids: string[]; reason: 'stored' | 'complete' | 'import' | 'retrieve' };
+  /** The archive stored objects of these studies, they completed (nothing arrived for a while), or their reading status moved on. */
+  'studies.changed': { studyInstanceUids: string[]; reason: 'stored' | 'complete' | 'import' | 'retrieve' | 'status' };
   'worker.crashed': { message: string; exitCode: number | null; signal: string | null };
   /** Another window saved a change to this reading: its revision moved on. */
   'reading.changed': { readingId: number; revision: number };

@@ -256,6 +256,9 @@ export class ReadingSessions {
     }
     this.holds = { ...this.holds!, revision, applied };
     this.options.emit('reading.changed', { readingId: reading.id, revision });
+    // The worklist shows who has started: a new study becomes "in progress" with its first saved change.
+    const started = this.options.store.db.prepare(`UPDATE studies SET status = 'in-progress' WHERE study_instance_uid = ? AND status = 'new'`).run(reading.studyInstanceUid).changes;
+    if (started) this.options.emit('studies.changed', { studyInstanceUids: [reading.studyInstanceUid], reason: 'status' });
     return { revision, assignments: assignments.length, redoDepth: redoStack.length };
   }
 }

@@ -146,6 +146,7 @@ export class ReportService {
       const stored = this.reports.sign(reportId, version, { signedBy: settings.readerName, signerRole: settings.readerRole, signedAt, contentSha256 });
       if (!stored) throw new ApiFailure('conflict', `version ${version} was signed meanwhile: reload the report`);
       this.options.store.db.prepare(`UPDATE studies SET status = 'signed' WHERE study_instance_uid = ?`).run(report.studyInstanceUid);
+      this.options.emit('studies.changed', { studyInstanceUids: [report.studyInstanceUid], reason: 'status' });
       this.options.store.audit.record({
         actor: settings.readerName,
         action: 'report-signed',

@@ -45,6 +45,8 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
   });
 
   it('has no report until one is drafted; the draft carries the saved scores and a prefilled text', async () => {
+    // The first saved assignment moved the study from "new" to "in progress".
+    expect((await call(handlers, 'studies.list', {})).studies.find((entry) => entry.studyInstanceUid === studyInstanceUid)?.status).toBe('in-progress');
     expect((await call(handlers, 'report.get', { seriesInstanceUid })).report).toBeNull();
     report = (await call(handlers, 'report.draft', { readingId })).report;
     expect(report.current).toMatchObject({ version: 1, status: 'draft', signedAt: null });

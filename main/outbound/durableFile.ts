@@ -1,7 +1,7 @@
 /**
  * Writing one file so that after a crash it is either absent or complete under its final name:
  * a temporary name beside it (.part), write, fsync, then rename (or link, to never replace an
- * existing file), fsync the folder. Used for the outbound copies and for export to a folder.
+ * existing file), fsync the folder. Used for the outbound copies, the signed report files and their export to a folder.
  */
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';

@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { StudySummary } from '../../db/archiveRepository.js';
 import type { OutboundItem } from '../../main/report/reportContract.js';
-import { formatTimestamp } from '../../main/report/pdf/reportFormat.js';
+import { formatDate, formatTimestamp } from '../../main/report/pdf/reportFormat.js';
 import { cacClient } from '../api/cacClient.js';
 import { canRetry } from '../report/reportStatus.js';
 import {
@@ -130,8 +130,9 @@ export function DeliveriesView({ onOpenStudy }: { onOpenStudy?: (studyInstanceUi
           {loadError ?? error}
         </div>
       )}
-      {message && (
-        <div className="saved" role="status" data-testid="deliveries-message">
+      {message && attentionCount(all) > 0 && (
+        // Only while something still waits: once all is sent the rows say it.
+        <div className="saved deliveries-message" role="status" data-testid="deliveries-message">
           {message}
         </div>
       )}
@@ -205,7 +206,7 @@ function DeliveryRow(props: {
 }) {
   const { item, study, nowMs, expanded, busy } = props;
   const patient = study ? (study.patientName?.replace(/\^/g, ' ').trim() || study.patientId) : undefined;
-  const studyText = study ? [study.studyDate, study.studyDescription].filter(Boolean).join(' · ') || shortUid(item.studyInstanceUid) : shortUid(item.studyInstanceUid);
+  const studyText = study ? [study.studyDate && formatDate(study.studyDate), study.studyDescription].filter(Boolean).join(' · ') || shortUid(item.studyInstanceUid) : shortUid(item.studyInstanceUid);
   return (
     <tr data-testid="deliveries-row" data-status={item.status} data-destination={item.destination} data-delivery-id={item.id}>
       <td title={`Study Instance UID ${item.studyInstanceUid}`}>
@@ -220,8 +221,10 @@ function DeliveryRow(props: {
           )}
         </div>
       </td>
-      <td title={`SOP Instance UID ${item.sopInstanceUid}`} data-testid="deliveries-object">
-        {item.description}
+      <td title={`SOP Instance UID ${item.sopInstanceUid}`}>
+        <div data-testid="deliveries-object">{item.description}</div>
+        {/* Several key images share one description: the UID's end tells them apart. */}
+        <div className="muted deliveries-uid">{shortUid(item.sopInstanceUid, 8)}</div>
       </td>
       <td data-testid="deliveries-destination">{item.destination}</td>
       <td>

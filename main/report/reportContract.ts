@@ -66,6 +66,7 @@ export const reportRequestSchemas = {
       .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'give the full path of the folder (e.g. /media/usb or E:\\)'),
   }),
   'report.send': z.strictObject({ reportId, version, pacs: pacsName }),
+  /** Deliveries newest first; limit keeps the newest. */
   'outbound.list': z.strictObject({ studyInstanceUid: uid.optional(), limit: z.number().int().min(1).max(1000).optional() }),
   'outbound.retry': z.strictObject({ id: z.number().int().positive() }),
 } as const;

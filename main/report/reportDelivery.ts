@@ -45,7 +45,11 @@ export function queueDelivery(queue: OutboundQueue): ReportDelivery {
       }
     },
     list({ studyInstanceUid, reportId, limit }) {
-      const items = queue.list(reportId === undefined ? {} : { reportId }).filter((item) => studyInstanceUid === undefined || item.studyInstanceUid === studyInstanceUid);
+      // Newest first, so a limit keeps the latest deliveries.
+      const items = queue
+        .list(reportId === undefined ? {} : { reportId })
+        .filter((item) => studyInstanceUid === undefined || item.studyInstanceUid === studyInstanceUid)
+        .sort((a, b) => b.id - a.id);
       return items.slice(0, limit ?? items.length).map(outboundView);
     },
     retry(id) {

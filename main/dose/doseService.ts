@@ -26,6 +26,9 @@ import { K_FACTORS } from './effectiveDose.js';
 const SR_CLASS_PREFIX = '1.2.840.10008.5.1.4.1.1.88.';
 
 export const NO_DOSE_MESSAGE = 'no dose recorded: enter it manually';
+/** recordedBy of the records the workstation made itself. */
+export const CAPTURED_FROM_RDSR = 'workstation (from the radiation dose report)';
+export const CAPTURED_FROM_HEADERS = 'workstation (from the image headers)';
 
 export interface DoseServiceOptions {
   /** The dose settings now (k factor choice, reference levels). */
@@ -116,10 +119,11 @@ export class DoseService {
     const [merged] = mergeStudyDoses([...known, ...reports]);
     if (!merged) return null;
     if (previous && sameDose(recordAsStudyDose(previous), merged)) return previous;
-    return this.doses.record(merged, this.context(studyInstanceUid));
+    return this.doses.record(merged, this.context(studyInstanceUid, null, CAPTURED_FROM_RDSR));
   }
 
-  private context(studyInstanceUid: string, comment?: string | null): DoseRecordingContext {
+  /** Who recorded it: the user for entries and reasons; for what the workstation read itself, where it read it. */
+  private context(studyInstanceUid: string, comment?: string | null, recordedBy = this.options.user()): DoseRecordingContext {
     const facts = this.studyFacts(studyInstanceUid);
     const settings = this.options.settings();
     return {
@@ -128,7 +132,7 @@ export class DoseService {
       studyDescription: facts?.studyDescription ?? null,
       patientId: facts?.patientId ?? null,
       studyDate: facts?.studyDate ?? null,
-      recordedBy: this.options.user(),
+      recordedBy,
       comment,
     };
   }
@@ -167,7 +171,7 @@ export class DoseService {
       if (image && image.studyInstanceUid === studyInstanceUid) images.push(image);
     }
     const fromHeaders = images.length ? studyDoseFromImages(images) : null;
-    return fromHeaders ? this.doses.record(fromHeaders, this.context(studyInstanceUid)) : null;
+    return fromHeaders ? this.doses.record(fromHeaders, this.context(studyInstanceUid, null, CAPTURED_FROM_HEADERS)) : null;
   }
 
   /** The study's dose as dose.get shows it; scans the archive first when nothing is recorded yet. */

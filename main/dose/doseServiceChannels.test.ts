@@ -14,7 +14,7 @@ import { makeTempDir } from '../../test/support/tempDir.js';
 import { writePhantomSeries } from '../../test/phantom/syntheticPhantom.js';
 import { emptyChecklist, type ProcedureChecklist } from '../notes/procedureChecklist.js';
 import { DEFAULT_REFERENCE_LEVELS } from './referenceLevels.js';
-import { currentDoseForStudy, NO_DOSE_MESSAGE } from './doseService.js';
+import { CAPTURED_FROM_HEADERS, CAPTURED_FROM_RDSR, currentDoseForStudy, NO_DOSE_MESSAGE } from './doseService.js';
 import { doseServiceOf } from './doseServiceChannels.js';
 import { call, failure, type Handlers } from '../../test/support/apiCalls.js';
 
@@ -86,6 +86,8 @@ describe.skipIf(!haveSharedData(ctRdsrDir) || !haveSharedData(geSmartScoreDir))(
     const captured = currentDoseForStudy(services.store, SIEMENS_MULTI_STUDY);
     expect(captured?.source).toBe('rdsr');
     expect(captured?.events).toHaveLength(3);
+    // Read by the workstation itself, not entered by whoever happened to be logged in.
+    expect(captured?.recordedBy).toBe(CAPTURED_FROM_RDSR);
     const studiesWithDose = services.store.db.prepare('SELECT count(DISTINCT study_instance_uid) FROM dose_records').pluck().get();
     expect(studiesWithDose).toBe(10);
   });
@@ -144,6 +146,7 @@ describe.skipIf(!haveSharedData(ctRdsrDir) || !haveSharedData(geSmartScoreDir))(
     const view = await call(handlers, 'dose.get', { studyInstanceUid: PHANTOM_STUDY });
     const current = view.current!;
     expect(current.source).toBe('image-header');
+    expect(current.recordedBy).toBe(CAPTURED_FROM_HEADERS);
     expect(current.valueSources.ctdivolMgy).toBe('image-header');
     expect(current.ctdivolMaxMgy).toBe(14);
     expect(current.dlpTotalMgyCm).toBeCloseTo(42, 6);

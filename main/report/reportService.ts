@@ -142,7 +142,11 @@ export class ReportService {
       const signedAt = (this.options.now?.() ?? new Date()).toISOString();
       const signedVersion: ReportVersion = { ...draft, status: 'signed', signedAt, signedBy: settings.readerName, contentSha256 };
       const files = await this.renderOutputs(signedVersion, keyImages);
-      await writeReportFiles(reportFolder(this.options.store.root, reportId, version), files);
+      const folder = reportFolder(this.options.store.root, reportId, version);
+      await writeReportFiles(folder, files).catch((error: NodeJS.ErrnoException) => {
+        // Nothing is signed without its files: the reader can sign again once the disk is fixed.
+        throw new ApiFailure('internal', `the report was not signed: its files could not be kept in ${folder} (${describeWriteError(error)})`);
+      });
       const stored = this.reports.sign(reportId, version, { signedBy: settings.readerName, signerRole: settings.readerRole, signedAt, contentSha256 });
       if (!stored) throw new ApiFailure('conflict', `version ${version} was signed meanwhile: reload the report`);
       this.options.store.db.prepare(`UPDATE studies SET status = 'signed' WHERE study_instance_uid = ?`).run(report.studyInstanceUid);

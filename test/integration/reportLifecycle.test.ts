@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { createServices, type WorkstationServices } from '../../main/api/createServices.js';
 import { createApiHandlers } from '../../main/api/handlers.js';
 import type { ReportSummary } from '../../main/api/contract.js';
@@ -89,6 +89,20 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
     await call(handlers, 'settings.update', { patch: { readerRole: 'radiologist' } });
     const unseen = await failure(handlers, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: 'f'.repeat(64) });
     expect(unseen).toMatchObject({ code: 'conflict', message: expect.stringContaining('review it again') });
+  });
+
+  it('signs nothing when the signed files cannot be kept, and signs once they can', async () => {
+    // A file where the report's folder must go: as a full or broken disk would, the write fails.
+    const blocker = join(services.store.root, 'reports', String(report.reportId));
+    mkdirSync(dirname(blocker), { recursive: true });
+    writeFileSync(blocker, 'not a folder');
+    try {
+      const refused = await failure(handlers, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: report.currentSha256 });
+      expect(refused.message).toMatch(/^the report was not signed: its files could not be kept in /);
+      expect((await call(handlers, 'report.get', { seriesInstanceUid })).report?.current).toMatchObject({ version: 1, status: 'draft' });
+    } finally {
+      rmSync(blocker);
+    }
   });
 
   it('signs once (a second click is refused), keeps the outputs and marks the study signed', async () => {

@@ -111,7 +111,8 @@ export interface ReportResponseByChannel {
   'report.saveText': { report: ReportSummary };
   'report.riskFactors': { factors: EnteredRiskFactors | null; enteredBy: string | null; enteredAt: string | null };
   'report.saveRiskFactors': { factors: EnteredRiskFactors; enteredBy: string; enteredAt: string };
-  'report.sign': { report: ReportSummary; queued: number };
+  /** queued: objects queued for the PACS in settings.report.sendTo; deliveryProblems: those that could not be (the report is signed all the same). */
+  'report.sign': { report: ReportSummary; queued: number; deliveryProblems: string[] };
   'report.amend': { report: ReportSummary };
   'report.discardDraft': { report: ReportSummary | null };
   'report.pdf': ArrayBuffer;

@@ -121,7 +121,7 @@ export class ReportService {
    * before the signature is committed, so a signed version always has them; then they are queued
    * to the site's PACS.
    */
-  sign(reportId: number, version: number, contentSha256: string): Promise<{ report: ReportSummary; queued: number }> {
+  sign(reportId: number, version: number, contentSha256: string): Promise<{ report: ReportSummary; queued: number; deliveryProblems: string[] }> {
     const report = this.report(reportId);
     return this.exclusive(reportId, async () => {
       const settings = this.options.settings();
@@ -158,9 +158,17 @@ export class ReportService {
         details: { reportId, version, role: settings.readerRole, contentSha256, amends: draft.amends?.version ?? null },
       });
       this.changed(report, stored);
+      // The signature stands whatever happens to the sending: a PACS that cannot be queued is told, and can be sent to later.
       let queued = 0;
-      for (const name of settings.report.sendTo) queued += await this.enqueue(report, stored, files, name);
-      return { report: this.summary(report), queued };
+      const deliveryProblems: string[] = [];
+      for (const name of settings.report.sendTo) {
+        try {
+          queued += await this.enqueue(report, stored, files, name);
+        } catch (error) {
+          deliveryProblems.push(`not queued for ${name}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      return { report: this.summary(report), queued, deliveryProblems };
     });
   }
 

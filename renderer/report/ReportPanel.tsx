@@ -149,7 +149,10 @@ export function ReportPanel({ studyInstanceUid, seriesInstanceUid, readingId, re
       const answer = await cacClient.call('report.sign', { reportId: report.reportId, version: report.current.version, contentSha256: report.currentSha256 });
       applyReport(answer.report);
       setViewing(undefined);
-      setNotice(answer.queued > 0 ? `Signed. ${answer.queued} object${answer.queued === 1 ? '' : 's'} queued for delivery.` : 'Signed.');
+      const queued = answer.queued > 0 ? ` ${answer.queued} object${answer.queued === 1 ? '' : 's'} queued for delivery.` : '';
+      // The report is signed even when a PACS could not be queued: say which, so it can be sent from Delivery.
+      const problems = answer.deliveryProblems.length ? ` ${answer.deliveryProblems.join('; ')}: send it again from Delivery.` : '';
+      setNotice(`Signed.${queued}${problems}`);
     });
 
   const amend = (reason: string) =>

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { basename, dirname, join } from 'node:path';
 import { createServices, type WorkstationServices } from '../../main/api/createServices.js';
 import { createApiHandlers } from '../../main/api/handlers.js';
-import type { ReportSummary } from '../../main/api/contract.js';
+import type { CacResponse, ReportSummary } from '../../main/api/contract.js';
 import { reportFolder } from '../../main/report/reportFiles.js';
 import { readSrScores } from '../../main/report/dicom/readBack.js';
 import { haveTool } from '../support/sharedData.js';
@@ -147,7 +147,21 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
     expect(report.current.content.findings).toBe('Two calcified lesions.');
     const draftPdf = await call(handlers, 'report.pdf', { reportId: report.reportId, version: 2 });
     expect(Buffer.from(draftPdf.slice(0, 5)).toString()).toBe('%PDF-');
-    report = (await call(handlers, 'report.sign', { reportId: report.reportId, version: 2, contentSha256: report.currentSha256 })).report;
+    // A PACS to send to whose queue cannot take the objects (a file where the outbound folder goes):
+    // the report is signed all the same, and the answer says what was not queued.
+    await call(handlers, 'settings.update', { patch: { pacsNodes: [{ name: 'Hospital PACS', aeTitle: 'PACS', host: '127.0.0.1', port: 1 }], report: { sendTo: ['Hospital PACS'] } } });
+    const outboundFolder = join(services.store.root, 'outbound');
+    writeFileSync(outboundFolder, 'not a folder');
+    let signed: CacResponse<'report.sign'>;
+    try {
+      signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: 2, contentSha256: report.currentSha256 });
+    } finally {
+      rmSync(outboundFolder);
+      await call(handlers, 'settings.update', { patch: { report: { sendTo: [] } } });
+    }
+    expect(signed.queued).toBe(0);
+    expect(signed.deliveryProblems).toEqual([expect.stringMatching(/^not queued for Hospital PACS: /)]);
+    report = signed.report;
     expect(report.versions.map((version) => version.status)).toEqual(['superseded', 'signed']);
     expect(report.versions[0].content.scores.arteries.RCA.agatston).toBeCloseTo(96, 6);
     const firstPdf = await call(handlers, 'report.pdf', { reportId: report.reportId, version: 1 });

@@ -4,58 +4,22 @@ import { AXIAL_WINDOW, KeyImageInputError, LABEL_BLEND, renderKeyImages, type Ke
 import { LABEL_RGB } from '../../renderer/reading/palette.js';
 import { openScoringSession } from '../../native-worker/openScoringSession.js';
 import { haveSharedData, qrmInserts, qrmMassFactor, qrmPhantomDir } from '../../test/support/sharedData.js';
+import { ARTERY_BOXES, CALCIUM_HU, KEY_IMAGE_VOLUME, labelledBoxVolume, type LabelledBox } from '../../test/support/keyImageVolume.js';
 
-const COLUMNS = 96;
-const ROWS = 80;
-const SLICES = 10;
-const CALCIUM_HU = 400;
-
-/** Box [i0..i1] x [j0..j1] on slice k. */
-type Box = { k: number; i0: number; i1: number; j0: number; j1: number; code: number; hu?: number };
+const { columns: COLUMNS, rows: ROWS, slices: SLICES } = KEY_IMAGE_VOLUME;
 
 /**
- * A body (40 HU) in air, with labelled boxes: LAD 25 voxels on slice 3 and 4 on slice 4; LCX 6 on
- * slice 7 and 4 on slice 6; RCA 9 on slice 6; unassigned (6) and excluded (5) calcium that must
- * never be chosen or coloured.
+ * The artery boxes of test/support/keyImageVolume.ts plus unassigned (6) and excluded (5) calcium
+ * that must never be chosen or coloured.
  */
-const boxes: Box[] = [
-  { k: 3, i0: 30, i1: 34, j0: 30, j1: 34, code: 2 },
-  { k: 4, i0: 30, i1: 31, j0: 30, j1: 31, code: 2 },
-  { k: 7, i0: 50, i1: 52, j0: 40, j1: 41, code: 3 },
-  { k: 6, i0: 50, i1: 51, j0: 40, j1: 41, code: 3 },
-  { k: 6, i0: 60, i1: 62, j0: 45, j1: 47, code: 4 },
+const boxes: LabelledBox[] = [
+  ...ARTERY_BOXES,
   { k: 8, i0: 25, i1: 45, j0: 25, j1: 45, code: 6 },
   // Excluded and denser, in front of the LAD box in the anterior projection: must not hide it.
   { k: 3, i0: 30, i1: 34, j0: 22, j1: 24, code: 5, hu: 1500 },
 ];
 
-function syntheticVolume(): KeyImageVolume {
-  const voxels = COLUMNS * ROWS * SLICES;
-  const hu = new Int16Array(voxels).fill(-1000);
-  const labels = new Uint8Array(voxels);
-  for (let k = 0; k < SLICES; k++) {
-    for (let j = 20; j <= 59; j++) for (let i = 20; i <= 75; i++) hu[(k * ROWS + j) * COLUMNS + i] = 40;
-  }
-  for (const box of boxes) {
-    for (let j = box.j0; j <= box.j1; j++) {
-      for (let i = box.i0; i <= box.i1; i++) {
-        const v = (box.k * ROWS + j) * COLUMNS + i;
-        hu[v] = box.hu ?? CALCIUM_HU;
-        labels[v] = box.code;
-      }
-    }
-  }
-  return {
-    hu,
-    labels,
-    columns: COLUMNS,
-    rows: ROWS,
-    slices: SLICES,
-    pixelSpacingMm: [0.6, 0.5],
-    sliceIncrementMm: 3,
-    sliceLabels: Array.from({ length: SLICES }, (_, k) => `z = ${(-120 + 3 * k).toFixed(1)} mm`),
-  };
-}
+const syntheticVolume = (): KeyImageVolume => labelledBoxVolume(boxes);
 
 function pixel(image: KeyImage, x: number, y: number): [number, number, number] {
   const png = PNG.sync.read(Buffer.from(image.png));

@@ -13,6 +13,7 @@ import { startOrthanc, type RunningOrthanc } from '../../../test/support/orthanc
 import { sampleReportContent, sampleSignedVersion } from '../../../test/support/reportFixture.js';
 import { haveTool } from '../../../test/support/sharedData.js';
 import { makeTempDir } from '../../../test/support/tempDir.js';
+import { ARTERY_BOXES, KEY_IMAGE_VOLUME, labelledBoxVolume } from '../../../test/support/keyImageVolume.js';
 import { LABEL_RGB } from '../../../renderer/reading/palette.js';
 import { renderKeyImages, type KeyImage, type KeyImageVolume } from '../keyImages.js';
 import type { ReportVersion } from '../reportContent.js';
@@ -21,47 +22,10 @@ import { writeKeyImageCaptures } from './keyImageCapture.js';
 import { ReportUidError, SECONDARY_CAPTURE_IMAGE_STORAGE, isValidUid, keyImageObjectUids, reportObjectUids, reportSeriesUid } from './reportUids.js';
 import { dciodvfy, dcmdump, dumpValues, runTool } from './testing/dicomTools.js';
 
-const COLUMNS = 96;
-const ROWS = 80;
-const SLICES = 10;
+const { slices: SLICES } = KEY_IMAGE_VOLUME;
 
-/**
- * A body (40 HU) in air with calcium boxes labelled LAD (slices 3 and 4), LCX (6, 7) and RCA (6),
- * as in keyImages.test.ts: four axial key images (slices 3, 4, 6, 7) and the two maps.
- */
-function syntheticVolume(): KeyImageVolume {
-  const boxes = [
-    { k: 3, i0: 30, i1: 34, j0: 30, j1: 34, code: 2 },
-    { k: 4, i0: 30, i1: 31, j0: 30, j1: 31, code: 2 },
-    { k: 7, i0: 50, i1: 52, j0: 40, j1: 41, code: 3 },
-    { k: 6, i0: 50, i1: 51, j0: 40, j1: 41, code: 3 },
-    { k: 6, i0: 60, i1: 62, j0: 45, j1: 47, code: 4 },
-  ];
-  const voxels = COLUMNS * ROWS * SLICES;
-  const hu = new Int16Array(voxels).fill(-1000);
-  const labels = new Uint8Array(voxels);
-  for (let k = 0; k < SLICES; k++) {
-    for (let j = 20; j <= 59; j++) for (let i = 20; i <= 75; i++) hu[(k * ROWS + j) * COLUMNS + i] = 40;
-  }
-  for (const box of boxes) {
-    for (let j = box.j0; j <= box.j1; j++) {
-      for (let i = box.i0; i <= box.i1; i++) {
-        hu[(box.k * ROWS + j) * COLUMNS + i] = 400;
-        labels[(box.k * ROWS + j) * COLUMNS + i] = box.code;
-      }
-    }
-  }
-  return {
-    hu,
-    labels,
-    columns: COLUMNS,
-    rows: ROWS,
-    slices: SLICES,
-    pixelSpacingMm: [0.6, 0.5],
-    sliceIncrementMm: 3,
-    sliceLabels: Array.from({ length: SLICES }, (_, k) => `z = ${(-120 + 3 * k).toFixed(1)} mm`),
-  };
-}
+/** The artery boxes of test/support/keyImageVolume.ts: four axial key images (slices 3, 4, 6, 7) and the two maps. */
+const syntheticVolume = (): KeyImageVolume => labelledBoxVolume(ARTERY_BOXES);
 
 /** The fixture report, scored on the synthetic volume's ten slices. */
 function sampleVersion(): ReportVersion {

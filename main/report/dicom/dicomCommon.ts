@@ -6,11 +6,10 @@
  */
 import { data as dcmjsData } from 'dcmjs';
 import type { ReportVersion } from '../reportContent.js';
+// One Implementation Class UID for everything this workstation writes (received files and reports alike).
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../dimse/part10File.js';
 
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
-/** Fixed for this writer (a 2.25 UUID-derived root), as ImplementationClassUID should be. */
-const IMPLEMENTATION_CLASS_UID = '2.25.329800735698586629295641978511506172918';
-const IMPLEMENTATION_VERSION_NAME = 'CAC_REPORT_1';
 
 /** Bad report input for a DICOM object: the message says which field and what to fix. */
 export class ReportDicomError extends Error {

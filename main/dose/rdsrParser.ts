@@ -5,9 +5,8 @@
  * gives null; a dose report that cannot be trusted gives a DoseReportError naming the file and what
  * is wrong.
  */
-import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
-import { hasPart10Prefix } from '../../native-worker/dicom/dicomFile.js';
+import { hasPart10Prefix, inflateDataSet, truncatedElement } from '../../native-worker/dicom/dicomFile.js';
 import type { DoseCheckAlert, DoseEvent, DosePhantom, StudyDose } from './doseTypes.js';
 import {
   codedValue,
@@ -106,34 +105,17 @@ type Unit = keyof typeof UNITS;
 /** A parse that keeps what was read when the bytes end early, so a cut RDSR is still recognised. */
 function parseLeniently(bytes: Uint8Array): { dataSet: dicomParser.DataSet | null; failure: string | null } {
   const options: dicomParser.ParseDicomOptions = {
-    inflater: ((data: Uint8Array, position: number) => {
-      const inflated = inflateRawSync(data.subarray(position));
-      const whole = new Uint8Array(position + inflated.length);
-      whole.set(data.subarray(0, position));
-      whole.set(inflated, position);
-      return whole;
-    }) as unknown as dicomParser.ParseDicomOptions['inflater'],
+    inflater: inflateDataSet as unknown as dicomParser.ParseDicomOptions['inflater'],
   };
   if (!hasPart10Prefix(bytes)) options.TransferSyntaxUID = '1.2.840.10008.1.2';
   try {
     const dataSet = dicomParser.parseDicom(bytes, options);
-    return { dataSet, failure: truncationOf(dataSet) };
+    return { dataSet, failure: truncatedElement(dataSet) };
   } catch (reason) {
     const partial = (reason as { dataSet?: dicomParser.DataSet })?.dataSet ?? null;
     const raw = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : String((reason as { exception?: unknown })?.exception ?? reason);
     return { dataSet: partial, failure: `${bytes.length} bytes, the data set cannot be read to its end: ${raw.replace(/^dicomParser\.\w+: /, '')}` };
   }
-}
-
-/** dicom-parser accepts an element that claims more bytes than the file holds: that is a cut file. */
-function truncationOf(dataSet: dicomParser.DataSet): string | null {
-  const available = dataSet.byteArray.length;
-  for (const element of Object.values(dataSet.elements)) {
-    if (!element.hadUndefinedLength && element.dataOffset + element.length > available) {
-      return `element ${element.tag} needs ${element.length} bytes, ${Math.max(0, available - element.dataOffset)} are there`;
-    }
-  }
-  return null;
 }
 
 function isCtDoseReport(dataSet: dicomParser.DataSet): boolean {

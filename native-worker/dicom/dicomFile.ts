@@ -50,7 +50,7 @@ function describeParseFailure(reason: unknown): string {
  * Deflated data sets: dicom-parser's own Node path expects a Buffer; inflate the bytes after the
  * file meta header ourselves and hand back header + inflated data set.
  */
-function inflateDataSet(bytes: Uint8Array, position: number): Uint8Array {
+export function inflateDataSet(bytes: Uint8Array, position: number): Uint8Array {
   const inflated = inflateRawSync(bytes.subarray(position));
   const whole = new Uint8Array(position + inflated.length);
   whole.set(bytes.subarray(0, position));
@@ -115,17 +115,23 @@ export async function readDicomFile(file: string): Promise<ParsedFile> {
  * dicom-parser accepts a file cut inside its last element (typically the pixel data) without
  * complaint: an element that claims more bytes than the file holds means the file is truncated.
  */
-function checkComplete(dataSet: DataSet, file: string): void {
+/**
+ * dicom-parser accepts an element that claims more bytes than the file holds: that is a cut file.
+ * Says which element and how short it is, or null when every element is whole.
+ */
+export function truncatedElement(dataSet: DataSet): string | null {
   const available = dataSet.byteArray.length;
   for (const element of Object.values(dataSet.elements)) {
     if (!element.hadUndefinedLength && element.dataOffset + element.length > available) {
-      throw new DicomLoadError(
-        'truncated-file',
-        `${file} is truncated or damaged and cannot be read (element ${element.tag} needs ${element.length} bytes, ${Math.max(0, available - element.dataOffset)} are there); copy it again from the source`,
-        file,
-      );
+      return `element ${element.tag} needs ${element.length} bytes, ${Math.max(0, available - element.dataOffset)} are there`;
     }
   }
+  return null;
+}
+
+function checkComplete(dataSet: DataSet, file: string): void {
+  const truncated = truncatedElement(dataSet);
+  if (truncated) throw new DicomLoadError('truncated-file', `${file} is truncated or damaged and cannot be read (${truncated}); copy it again from the source`, file);
 }
 
 /** Parse DICOM bytes already in memory (e.g. received over the network), pixel data included. */

@@ -15,6 +15,8 @@ import type { SeriesFacts, ScoringOptions } from '../../native-worker/protocol.j
 import type { Assignment } from '../../native-worker/scoring/arteries.js';
 import type { AssignmentOutcome, ScoreSheet } from '../../native-worker/scoring/scoringSession.js';
 import { settingsPatchSchema, type Settings } from './settings.js';
+import { uidSchema } from './uidSchema.js';
+export { uidSchema };
 // ---- dose log and procedure notes (issue 5): imports
 import { doseRequestSchemas, type DoseResponseByChannel } from '../dose/doseLogContract.js';
 import { notesRequestSchemas, type NotesResponseByChannel } from '../notes/notesContract.js';
@@ -30,10 +32,6 @@ export type { ReportContent, ReportVersion } from '../report/reportContent.js';
 // ---- end reports imports
 
 // ---------------------------------------------------------------- request schemas
-
-const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))+$/;
-/** A DICOM UID: validated here so no request can smuggle a path into an archive file name. */
-export const uidSchema = z.string().max(64, 'a DICOM UID has at most 64 characters').regex(UID_PATTERN, 'not a DICOM UID');
 
 /** A finite number: NaN and Infinity (possible over IPC, not over JSON) are refused. */
 const coordinateMm = z.number().refine(Number.isFinite, 'a coordinate must be a finite number (mm)');

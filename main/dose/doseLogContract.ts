@@ -7,8 +7,7 @@ import { z } from 'zod';
 import type { DoseCheckAlert, DoseEvent, DoseSource, StudyDose } from './doseTypes.js';
 import { K_FACTOR_CHOICES, type ReferenceCheck, type ReferenceLevel } from './referenceLevels.js';
 
-const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))+$/;
-const studyUidSchema = z.string().max(64, 'a DICOM UID has at most 64 characters').regex(UID_PATTERN, 'not a DICOM UID');
+import { uidSchema as studyUidSchema } from '../api/uidSchema.js';
 
 /**
  * A measured value with its plausible range: every refusal names the value and its unit, so the

@@ -6,6 +6,7 @@
  * history, CSV export, and the versioned procedure notes. One instance per archive (serviceFor).
  */
 import { readFile } from 'node:fs/promises';
+import { isoDate } from '../../native-worker/dicom/dicomDate.js';
 import type { ArchiveStore, IngestOutcome } from '../archive/archiveStore.js';
 import { DoseEntryError, DoseRepository, type DoseRecordingContext } from '../../db/doseRepository.js';
 import { ProcedureNoteRepository, type NoteSaveOutcome } from '../../db/procedureNoteRepository.js';
@@ -421,9 +422,3 @@ function sameDose(a: StudyDose, b: StudyDose): boolean {
   return key(a) === key(b);
 }
 
-/** "YYYYMMDD" (DICOM DA) or "YYYY-MM-DD" to "YYYY-MM-DD"; null otherwise. */
-function isoDate(value: string | null | undefined): string | null {
-  if (!value) return null;
-  const match = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(value.trim());
-  return match ? `${match[1]}-${match[2]}-${match[3]}` : null;
-}

@@ -7,6 +7,7 @@
  */
 import dicomParser from 'dicom-parser';
 import { hasPart10Prefix, inflateDataSet, truncatedElement } from '../../native-worker/dicom/dicomFile.js';
+import { isoDate } from '../../native-worker/dicom/dicomDate.js';
 import type { DoseCheckAlert, DoseEvent, DosePhantom, StudyDose } from './doseTypes.js';
 import {
   codedValue,
@@ -288,11 +289,6 @@ export function sumOrNull(values: Array<number | null>): number | null {
 function maxOrNull(values: Array<number | null>): number | null {
   const known = values.filter((value): value is number => value !== null);
   return known.length ? Math.max(...known) : null;
-}
-
-function isoDate(da: string | null): string | null {
-  const match = da?.match(/^(\d{4})(\d{2})(\d{2})$/);
-  return match ? `${match[1]}-${match[2]}-${match[3]}` : null;
 }
 
 function isoDateTime(dt: string | null): string | null {

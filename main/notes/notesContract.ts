@@ -6,8 +6,7 @@
 import { z } from 'zod';
 import { procedureChecklistSchema, type ProcedureChecklist } from './procedureChecklist.js';
 
-const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))+$/;
-const studyUidSchema = z.string().max(64, 'a DICOM UID has at most 64 characters').regex(UID_PATTERN, 'not a DICOM UID');
+import { uidSchema as studyUidSchema } from '../api/uidSchema.js';
 
 export const notesRequestSchemas = {
   'notes.get': z.strictObject({ studyInstanceUid: studyUidSchema }),

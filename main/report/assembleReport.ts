@@ -7,6 +7,8 @@ import { cacCategory, cacDrs, categoryWording, classicCategory, type SiteWording
 import { mesaTenYearChdRisk, type MesaInput, type MesaSex } from '../../native-worker/risk/mesa.js';
 import { progressionFromPrior } from '../../native-worker/risk/progression.js';
 import type { ScoreSheet } from '../../native-worker/scoring/scoringSession.js';
+import { isoDate } from '../../native-worker/dicom/dicomDate.js';
+export { isoDate };
 import type { StudySummary } from '../../db/archiveRepository.js';
 import type { EnteredRiskFactors } from '../../db/reportRepository.js';
 import { REPORT_CONTENT_VERSION, type ReportContent, type ReportDose, type ReportMethod, type ReportPatient, type ReportSeries, type ReportStudy } from './reportContent.js';
@@ -42,15 +44,6 @@ export interface ReportSources {
   procedureNotes: string[];
   /** Findings and impression the reader wrote; omitted: prefilled from the scores. */
   text?: { findings: string; impression: string };
-}
-
-/** "YYYYMMDD" (DICOM DA) or "YYYY-MM-DD" to "YYYY-MM-DD"; null when it is not a real date. */
-export function isoDate(value: string | null | undefined): string | null {
-  const match = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(value?.trim() ?? '');
-  if (!match) return null;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? `${match[1]}-${match[2]}-${match[3]}` : null;
 }
 
 /** Whole years between birth and the study, as people count birthdays. */

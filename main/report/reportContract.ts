@@ -7,8 +7,7 @@ import { z } from 'zod';
 import type { ReportVersion } from './reportContent.js';
 import type { EnteredRiskFactors } from '../../db/reportRepository.js';
 
-const UID_PATTERN = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))+$/;
-const uid = z.string().max(64, 'a DICOM UID has at most 64 characters').regex(UID_PATTERN, 'not a DICOM UID');
+import { uidSchema as uid } from '../api/uidSchema.js';
 const reportId = z.number().int().positive();
 const version = z.number().int().positive();
 const readingId = z.number().int().positive();

@@ -60,7 +60,7 @@ export const reportSettingsSchema = z.strictObject({
   /** Printed in the report header. */
   siteName: z.string().trim().max(128),
   siteAddress: z.string().trim().max(256),
-  /** PACS (names from pacsNodes) that receive every signed report (PDF + SR) automatically. */
+  /** PACS (names from pacsNodes) that receive every signed report (PDF, SR, key images) automatically. */
   sendTo: z.array(z.string().trim().min(1).max(64)).max(8),
   /** The site's own recommendation text per CAC-DRS grade; blank uses the neutral default. */
   cacDrsWording: z.strictObject({ A0: wordingText, A1: wordingText, A2: wordingText, A3: wordingText }).partial(),

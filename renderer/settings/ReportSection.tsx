@@ -49,7 +49,7 @@ export function ReportSection({ settings, onSaved }: { settings: Settings; onSav
         </Field>
       </div>
       <div className={`field settings-field settings-wide${sendToProblems ? ' invalid' : ''}`} data-testid="settings-send-to">
-        <span className="field-label">Send every signed report (PDF + structured report) to</span>
+        <span className="field-label">Send every signed report (PDF, structured report, key images) to</span>
         {pacsNames.length === 0 ? (
           <span className="muted" data-testid="settings-no-pacs">
             No PACS configured yet.

@@ -133,6 +133,15 @@ export class OutboundRepository {
     return (this.db.prepare(sql).all(...values) as OutboundRow[]).map(toItem);
   }
 
+  /** Of `sopInstanceUids`, those every row of which is 'sent': their kept copies are no longer needed. */
+  allSent(sopInstanceUids: readonly string[]): string[] {
+    const select = this.db.prepare(`SELECT count(*) AS rows, sum(status <> 'sent') AS unsent FROM outbound_items WHERE sop_instance_uid = ?`);
+    return sopInstanceUids.filter((uid) => {
+      const { rows, unsent } = select.get(uid) as { rows: number; unsent: number | null };
+      return rows > 0 && unsent === 0;
+    });
+  }
+
   /** Queued rows whose time has come, oldest first. */
   due(at: string, limit = 1000): OutboundItem[] {
     const rows = this.db.prepare(`${SELECT} WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`).all(at, limit) as OutboundRow[];

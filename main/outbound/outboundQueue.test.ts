@@ -168,6 +168,52 @@ describe('OutboundQueue', () => {
     }
   });
 
+  it('deletes the kept copy once every destination has the object, not before; a later send copies it again', async () => {
+    const sr = makeComprehensiveSr();
+    const scp = await startStatusScp(() => 0x0000);
+    try {
+      queue = new OutboundQueue(db, temp.dir, { backoff: { firstDelayMs: 60_000 } });
+      queue.start();
+      const copy = join(temp.dir, 'outbound', `${sr.sopInstanceUid}.dcm`);
+      const [, down] = await Promise.all([
+        waitForItem(queue, (item) => item.destination === 'MAIN' && item.status === 'sent'),
+        waitForItem(queue, (item) => item.destination === 'BACKUP' && item.status === 'queued' && item.attempts === 1),
+        queue.enqueue([sr], destination(scp.port)),
+        queue.enqueue([sr], { ...destination(deadPort), name: 'BACKUP' }),
+      ]);
+      // BACKUP still waits for it: the copy stays.
+      expect(down.lastError).toMatch(/refused the connection|ECONNREFUSED|cannot connect/i);
+      expect(existsSync(copy)).toBe(true);
+      // A cancelled row can be retried by name: its copy is kept.
+      queue.cancel(down.id);
+      expect(existsSync(copy)).toBe(true);
+
+      // An object sent to its only PACS: the copy goes at once.
+      const alone = makeSecondaryCapture({ studyInstanceUid: sr.studyInstanceUid });
+      const aloneCopy = join(temp.dir, 'outbound', `${alone.sopInstanceUid}.dcm`);
+      await Promise.all([waitForItem(queue, (item) => item.sopInstanceUid === alone.sopInstanceUid && item.status === 'sent'), queue.enqueue([alone], destination(scp.port))]);
+      await expect.poll(() => existsSync(aloneCopy)).toBe(false);
+      // Another PACS, later: the copy is made again (the row would fail without it), then removed.
+      const [archived] = await Promise.all([
+        waitForItem(queue, (item) => item.destination === 'ARCHIVE' && ['sent', 'failed'].includes(item.status)),
+        queue.enqueue([alone], { ...destination(scp.port), name: 'ARCHIVE' }),
+      ]);
+      expect(archived).toMatchObject({ status: 'sent', lastError: null });
+      await expect.poll(() => existsSync(aloneCopy)).toBe(false);
+      expect(scp.received).toEqual([sr.sopInstanceUid, alone.sopInstanceUid, alone.sopInstanceUid]);
+
+      // A crash between 'sent' and the delete leaves the copy: the next start sweeps it, and only it.
+      await queue.stop();
+      await writeFile(aloneCopy, alone.bytes);
+      queue = new OutboundQueue(db, temp.dir);
+      queue.start();
+      await expect.poll(() => existsSync(aloneCopy)).toBe(false);
+      expect(existsSync(copy)).toBe(true);
+    } finally {
+      scp.close();
+    }
+  });
+
   it('counts a warning status as sent with the warning noted, and a failure status as a refusal', async () => {
     const warned = makeComprehensiveSr();
     const refused = makeSecondaryCapture({ studyInstanceUid: warned.studyInstanceUid });

@@ -5,13 +5,15 @@
  * destination on one association, with the stored bytes exactly. A PACS that is down is retried
  * with exponential backoff for as long as it takes (or maxAttempts); a PACS that refuses an object
  * on purpose gets a few attempts and then the row is 'failed' with the reason, for an operator.
+ * The copy of an object is deleted once every destination has it ('sent'): the signed report keeps
+ * its own files, and a later send to another PACS copies it again.
  * Rows a crash left 'sending' are queued again on start(): a PACS stores a SOP instance it already
  * holds again without a second copy, so a resend is harmless; sending different bytes under the
  * same SOP Instance UID is what is never allowed (checked on enqueue and by a database trigger).
  */
 import { EventEmitter } from 'node:events';
 import { readdirSync, rmSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ArchiveDatabase } from '../../db/archiveDatabase.js';
@@ -124,7 +126,8 @@ export class OutboundQueue extends EventEmitter {
 
   /**
    * Begin sending: rows a crash left 'sending' are queued again, half-written copies a crash left
-   * (another process's .part files) are removed, then everything due goes.
+   * (another process's .part files) and copies of objects sent everywhere are removed, then
+   * everything due goes.
    */
   start(): { requeued: number; partialFilesRemoved: number } {
     if (this.running) return { requeued: 0, partialFilesRemoved: 0 };
@@ -132,8 +135,22 @@ export class OutboundQueue extends EventEmitter {
     const partialFilesRemoved = removePartialFiles(this.outboundDir);
     const requeued = this.items.requeueInterrupted(this.isoNow());
     for (const id of requeued) this.emitChanged(id);
+    void this.removeSentCopies(keptCopies(this.outboundDir));
     this.kick();
     return { requeued: requeued.length, partialFilesRemoved };
+  }
+
+  /**
+   * Delete the copies of those objects every destination has stored. In the enqueue chain, so a
+   * copy is never removed between an enqueue's file check and its commit.
+   */
+  private removeSentCopies(sopInstanceUids: readonly string[]): Promise<unknown> {
+    if (sopInstanceUids.length === 0) return Promise.resolve();
+    const run = this.enqueueChain.then(async () => {
+      for (const uid of this.items.allSent(sopInstanceUids)) await rm(join(this.outboundDir, `${uid}.dcm`), { force: true });
+    });
+    this.enqueueChain = run.catch((error: unknown) => this.report(error));
+    return this.enqueueChain;
   }
 
   /** Stop sending; resolves when an association in progress has finished. */
@@ -313,6 +330,7 @@ export class OutboundQueue extends EventEmitter {
       } else this.recordFailure(item, outcome.error);
       this.emitChanged(item.id);
     });
+    await this.removeSentCopies(sending.filter((_, index) => outcomes[index].stored).map(({ item }) => item.sopInstanceUid));
   }
 
   /** The stored copy, checked against the hash recorded at enqueue; a missing or altered copy fails the row. */
@@ -386,6 +404,17 @@ export class OutboundQueue extends EventEmitter {
 
   private isoNow(): string {
     return new Date(this.now()).toISOString();
+  }
+}
+
+/** The SOP Instance UIDs of the copies in the outbound folder. */
+function keptCopies(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.dcm'))
+      .map((name) => name.slice(0, -'.dcm'.length));
+  } catch {
+    return [];
   }
 }
 

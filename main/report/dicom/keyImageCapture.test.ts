@@ -221,23 +221,28 @@ describe('key image Secondary Capture UIDs and determinism', () => {
   it('derives valid UIDs, distinct per image, version and kind (known value pinned)', () => {
     const study = '1.2.826.0.1.3680043.8.498.2002';
     const uids = new Set<string>();
+    const instanceNumbers = new Set<number>();
     for (let version = 1; version <= 3; version++) {
       for (let index = 0; index < 6; index++) {
         const { sopInstanceUid, seriesInstanceUid, seriesNumber, instanceNumber } = keyImageObjectUids(study, 3, version, index);
         expect(isValidUid(sopInstanceUid), sopInstanceUid).toBe(true);
         expect(seriesInstanceUid).toBe(reportSeriesUid(study, 3, 'keyImages'));
-        expect([seriesNumber, instanceNumber]).toEqual([9903, index + 1]);
+        expect([seriesNumber, instanceNumber]).toEqual([9903, (version - 1) * 100 + index + 1]);
         uids.add(sopInstanceUid);
+        instanceNumbers.add(instanceNumber);
       }
     }
     uids.add(reportObjectUids(study, 3, 1, 'sr').sopInstanceUid);
     uids.add(reportObjectUids(study, 3, 1, 'pdf').sopInstanceUid);
     uids.add(reportSeriesUid(study, 3, 'keyImages'));
     expect(uids.size).toBe(3 * 6 + 3);
+    // The versions share one series: no two of their images share an instance number.
+    expect(instanceNumbers.size).toBe(3 * 6);
     // Pinned: a change of the derivation would make a resend new objects in the PACS.
     expect(keyImageObjectUids(study, 3, 1, 0).sopInstanceUid).toBe('2.25.217828153875898042838141249233988227179');
     expect(() => keyImageObjectUids(study, 3, 1, -1)).toThrow(ReportUidError);
     expect(() => keyImageObjectUids(study, 3, 1, 0.5)).toThrow(/key image index/);
+    expect(() => keyImageObjectUids(study, 3, 1, 99)).toThrow(/from 0 to 98/);
   });
 });
 

@@ -15,7 +15,7 @@ export interface ReportObjectUids {
   sopInstanceUid: string;
   seriesInstanceUid: string;
   seriesNumber: number;
-  /** = the report version, so the PACS lists versions in order (key images: 1..n within a version). */
+  /** = the report version, so the PACS lists versions in order (key images: see keyImageObjectUids). */
   instanceNumber: number;
 }
 
@@ -81,19 +81,25 @@ export function reportObjectUids(studyInstanceUid: string, reportId: number, ver
   };
 }
 
+/** Key images per version the instance numbers leave room for (v1: 1..99, v2: 101..199, ...). */
+export const KEY_IMAGES_PER_VERSION = 99;
+
 /**
  * One key image (Secondary Capture) of a report version: all versions share the report's key image
  * series; the instance UID adds the image's 0-based index (a part the single-object kinds do not
- * have, so it cannot equal theirs); instance number = index + 1.
+ * have, so it cannot equal theirs). Instance number = (version - 1) * 100 + index + 1, so the
+ * versions' images never share a number in the one series and a PACS lists them version by version.
  */
 export function keyImageObjectUids(studyInstanceUid: string, reportId: number, version: number, imageIndex: number): ReportObjectUids {
   checkInputs(studyInstanceUid, reportId, version);
-  if (!Number.isSafeInteger(imageIndex) || imageIndex < 0) throw new ReportUidError(`key image index must be a whole number >= 0, got ${imageIndex}`);
+  if (!Number.isSafeInteger(imageIndex) || imageIndex < 0 || imageIndex >= KEY_IMAGES_PER_VERSION) {
+    throw new ReportUidError(`key image index must be a whole number from 0 to ${KEY_IMAGES_PER_VERSION - 1}, got ${imageIndex}`);
+  }
   return {
     sopInstanceUid: hashUid(['cac-report-instance', studyInstanceUid, String(reportId), String(version), 'keyImages', String(imageIndex)]),
     seriesInstanceUid: reportSeriesUid(studyInstanceUid, reportId, 'keyImages'),
     seriesNumber: REPORT_SERIES_NUMBER.keyImages,
-    instanceNumber: imageIndex + 1,
+    instanceNumber: (version - 1) * 100 + imageIndex + 1,
   };
 }
 

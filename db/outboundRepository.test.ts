@@ -91,4 +91,43 @@ describe('OutboundRepository', () => {
     expect(outbound.retryNow(T1, c.id)).toEqual([c.id]);
     expect(outbound.list({ status: 'queued' })).toHaveLength(3);
   });
+
+  it('sends a sent, failed or cancelled row again on purpose, to the PACS as it is set up now; never one on its way', () => {
+    const moved = { ...node, host: '10.0.0.9', port: 11112 };
+    const row = outbound.insert(item(), T0).item;
+    // Queued or being sent: it is on its way already.
+    expect(outbound.sendAgain(row.id, T1, moved)).toBe(false);
+    outbound.markSending(row.id, T0);
+    expect(outbound.sendAgain(row.id, T1, moved)).toBe(false);
+    expect(() => db.prepare('UPDATE outbound_items SET destination_node = ? WHERE id = ?').run(JSON.stringify(moved), row.id)).toThrow(/changes only when it is queued again/);
+    outbound.markSent(row.id, T0, 'stored with a warning');
+    // Sent: the node changes only together with the move to queued (trigger), never to another destination.
+    expect(() => db.prepare('UPDATE outbound_items SET destination_node = ? WHERE id = ?').run(JSON.stringify(moved), row.id)).toThrow(/changes only when it is queued again/);
+    expect(() => db.prepare(`UPDATE outbound_items SET destination = 'OTHER' WHERE id = ?`).run(row.id)).toThrow(/cannot be changed/);
+    expect(outbound.sendAgain(row.id, T1, { ...moved, name: 'OTHER' })).toBe(false);
+    expect(outbound.sendAgain(row.id, T1, moved)).toBe(true);
+    expect(outbound.get(row.id)).toMatchObject({ status: 'queued', attempts: 0, nextAttemptAt: T1, lastError: null, sentAt: null, destinationNode: moved });
+    // Failed and cancelled rows too.
+    outbound.markSending(row.id, T1);
+    outbound.markFailed(row.id, T1, 'refused');
+    expect(outbound.sendAgain(row.id, T1, node)).toBe(true);
+    expect(outbound.cancel(row.id, T1)).toBe(true);
+    expect(outbound.sendAgain(row.id, T1, node)).toBe(true);
+    expect(outbound.get(row.id)!.destinationNode).toEqual(node);
+  });
+
+  it('retryNow points the rows it queues at their PACS as set up now, when told how', () => {
+    const fixed = { ...node, port: 4242 };
+    const a = outbound.insert(item(), T0).item;
+    const b = outbound.insert(item({ sopInstanceUid: '1.2.3.4.2', path: 'outbound/1.2.3.4.2.dcm', destinationNode: { ...node, name: 'GONE' } }), T0).item;
+    for (const row of [a, b]) {
+      outbound.markSending(row.id, T0);
+      outbound.markFailed(row.id, T0, 'refused the connection');
+    }
+    const nodeFor = (name: string) => (name === 'MAIN' ? fixed : undefined);
+    expect(outbound.retryNow(T1, undefined, nodeFor).sort()).toEqual([a.id, b.id].sort());
+    expect(outbound.get(a.id)!.destinationNode).toEqual(fixed);
+    // A PACS no longer in the settings: the row keeps the address it was queued with.
+    expect(outbound.get(b.id)!.destinationNode).toEqual({ ...node, name: 'GONE' });
+  });
 });

@@ -47,6 +47,9 @@ export type NewOutboundItem = Pick<
   'sopInstanceUid' | 'sopClassUid' | 'studyInstanceUid' | 'transferSyntaxUid' | 'destinationNode' | 'path' | 'sizeBytes' | 'sha256' | 'reportId' | 'reportVersion'
 >;
 
+/** The PACS of that name as the settings describe it now; undefined when it is no longer set up. */
+export type CurrentNode = (destination: string) => OutboundDestinationNode | undefined;
+
 export interface OutboundFilter {
   status?: OutboundStatus | OutboundStatus[];
   destination?: string;
@@ -191,19 +194,49 @@ export class OutboundRepository {
 
   /**
    * Try now: queued rows become due; failed rows are queued again with their attempt count reset
-   * (the operator fixed the cause). A cancelled row comes back only when named by id. Returns the
-   * ids changed.
+   * (the operator fixed the cause). A cancelled row comes back only when named by id. With
+   * `nodeFor`, they go to their PACS as the settings describe it now. Returns the ids changed.
    */
-  retryNow(at: string, id?: number): number[] {
+  retryNow(at: string, id?: number, nodeFor?: CurrentNode): number[] {
     const scope = id === undefined ? '' : ' AND id = ?';
     const args = id === undefined ? [] : [id];
     return this.db.transaction(() => {
-      const due = this.db.prepare(`UPDATE outbound_items SET next_attempt_at = ?, updated_at = ? WHERE status = 'queued'${scope} RETURNING id`).all(at, at, ...args) as Array<{ id: number }>;
+      const due = this.db
+        .prepare(`UPDATE outbound_items SET next_attempt_at = ?, updated_at = ? WHERE status = 'queued'${scope} RETURNING id, destination`)
+        .all(at, at, ...args) as Array<{ id: number; destination: string }>;
       const requeued = this.db
-        .prepare(`UPDATE outbound_items SET status = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE status IN (${id === undefined ? "'failed'" : "'failed', 'cancelled'"})${scope} RETURNING id`)
-        .all(at, at, ...args) as Array<{ id: number }>;
-      return [...due, ...requeued].map((row) => row.id);
+        .prepare(
+          `UPDATE outbound_items SET status = 'queued', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE status IN (${id === undefined ? "'failed'" : "'failed', 'cancelled'"})${scope} RETURNING id, destination`,
+        )
+        .all(at, at, ...args) as Array<{ id: number; destination: string }>;
+      const changed = [...due, ...requeued];
+      if (nodeFor) this.refreshNodes(changed, nodeFor);
+      return changed.map((row) => row.id);
     })();
+  }
+
+  /**
+   * sent, failed or cancelled -> queued, due at `at`, to `node` (the PACS as the settings describe
+   * it now): sending an object once more on purpose. False when the row is queued or being sent.
+   */
+  sendAgain(id: number, at: string, node: OutboundDestinationNode): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE outbound_items SET status = 'queued', attempts = 0, next_attempt_at = ?, last_error = NULL, sent_at = NULL, destination_node = ?, updated_at = ?
+            WHERE id = ? AND status IN ('sent', 'failed', 'cancelled') AND destination = ?`,
+        )
+        .run(at, JSON.stringify(node), at, id, node.name).changes === 1
+    );
+  }
+
+  /** Point queued rows at their PACS as the settings describe it now (a fixed address is used on retry). */
+  private refreshNodes(rows: Array<{ id: number; destination: string }>, nodeFor: CurrentNode): void {
+    const update = this.db.prepare(`UPDATE outbound_items SET destination_node = ? WHERE id = ? AND status = 'queued'`);
+    for (const row of rows) {
+      const node = nodeFor(row.destination);
+      if (node) update.run(JSON.stringify(node), row.id);
+    }
   }
 
   /** queued/failed -> cancelled. False when the row is in another state. */

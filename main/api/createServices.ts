@@ -103,7 +103,10 @@ export async function createServices(dataDirectory: string, options: CreateServi
   await receiver.apply(settings.get().receiver);
 
   // Deliveries left half-sent by a crash or a power cut are resumed now.
-  const outbound = new OutboundQueue(store.db, store.root, options.outbound);
+  const outbound = new OutboundQueue(store.db, store.root, {
+    ...options.outbound,
+    currentNode: (name) => settings.get().pacsNodes.find((node) => node.name === name),
+  });
   outbound.on('changed', (item) => events.emit('outbound.changed', { item: outboundView(item) }));
   outbound.on('error', (error) => console.error('[services] outbound queue:', error.message));
   outbound.start();

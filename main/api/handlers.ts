@@ -249,7 +249,7 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
     'report.discardDraft': ({ reportId }) => ({ report: reports.discardDraft(reportId) }),
     'report.pdf': ({ reportId, version }) => reports.pdf(reportId, version),
     'report.export': ({ reportId, version, folder }) => reports.export(reportId, version, folder),
-    'report.send': ({ reportId, version, pacs }) => reports.send(reportId, version, pacs),
+    'report.send': ({ reportId, version, pacs, again }) => reports.send(reportId, version, pacs, again),
     'outbound.list': ({ studyInstanceUid, limit }) => {
       if (!services.reportDelivery) return { items: [] };
       return { items: services.reportDelivery.list({ studyInstanceUid, limit }) };

@@ -214,6 +214,56 @@ describe('OutboundQueue', () => {
     }
   });
 
+  it('sends again on purpose what a PACS already has (its copy made anew), counting what each call queued', async () => {
+    const sr = makeComprehensiveSr();
+    const sc = makeSecondaryCapture({ studyInstanceUid: sr.studyInstanceUid });
+    const scp = await startStatusScp(() => 0x0000);
+    try {
+      queue = new OutboundQueue(db, temp.dir);
+      queue.start();
+      const sentBoth = () =>
+        Promise.all([sr, sc].map((object) => waitForItem(queue!, (item) => item.sopInstanceUid === object.sopInstanceUid && item.status === 'sent')));
+      const [, first] = await Promise.all([sentBoth(), queue.queueObjects([sr, sc], destination(scp.port))]);
+      expect(first.queued).toBe(2);
+      await expect.poll(() => existsSync(join(temp.dir, 'outbound', `${sr.sopInstanceUid}.dcm`))).toBe(false);
+      // Plain send: the PACS has them, nothing new.
+      const plain = await queue.queueObjects([sr, sc], destination(scp.port));
+      expect(plain.queued).toBe(0);
+      expect(plain.items.map((item) => item.status)).toEqual(['sent', 'sent']);
+      // Send again: both once more, same rows, attempts counted afresh.
+      const [resent, again] = await Promise.all([sentBoth(), queue.queueObjects([sr, sc], destination(scp.port), {}, { again: true })]);
+      expect(again.queued).toBe(2);
+      expect(again.items.map((item) => item.id)).toEqual(first.items.map((item) => item.id));
+      expect(resent.map((item) => [item.status, item.attempts, item.lastError])).toEqual([
+        ['sent', 1, null],
+        ['sent', 1, null],
+      ]);
+      expect(scp.received).toEqual([sr.sopInstanceUid, sc.sopInstanceUid, sr.sopInstanceUid, sc.sopInstanceUid]);
+      expect(queue.list()).toHaveLength(2);
+    } finally {
+      scp.close();
+    }
+  });
+
+  it('a retry goes to the PACS as the settings describe it now (its address fixed after the failure)', async () => {
+    const sr = makeComprehensiveSr();
+    const scp = await startStatusScp(() => 0x0000);
+    try {
+      let settingsPort = deadPort;
+      queue = new OutboundQueue(db, temp.dir, { maxAttempts: 1, currentNode: (name) => (name === 'MAIN' ? destination(settingsPort) : undefined) });
+      queue.start();
+      const [failed] = await Promise.all([waitForItem(queue, (item) => item.status === 'failed'), queue.enqueue([sr], destination(deadPort))]);
+      expect(failed.destinationNode.port).toBe(deadPort);
+      // The operator corrects the port in the settings, then retries.
+      settingsPort = scp.port;
+      const [sent] = await Promise.all([waitForItem(queue, (item) => item.status === 'sent'), Promise.resolve(queue.retryNow(failed.id))]);
+      expect(sent.destinationNode.port).toBe(scp.port);
+      expect(scp.received).toEqual([sr.sopInstanceUid]);
+    } finally {
+      scp.close();
+    }
+  });
+
   it('counts a warning status as sent with the warning noted, and a failure status as a refusal', async () => {
     const warned = makeComprehensiveSr();
     const refused = makeSecondaryCapture({ studyInstanceUid: warned.studyInstanceUid });

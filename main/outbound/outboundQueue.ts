@@ -50,11 +50,25 @@ export interface OutboundQueueOptions {
   batchSize?: number;
   /** The clock, for tests (ms since the epoch). */
   now?: () => number;
+  /** The PACS of that name as the settings describe it now: a retry goes there (an address fixed meanwhile). */
+  currentNode?: (name: string) => NamedPacsNode | undefined;
 }
 
 export interface EnqueueContext {
   reportId?: number;
   reportVersion?: number;
+}
+
+export interface QueueObjectsOptions {
+  /** Queue once more what this PACS already has (or failed, or was cancelled): "send again". */
+  again?: boolean;
+}
+
+export interface QueuedObjects {
+  /** The row of each object, in the order given. */
+  items: OutboundItem[];
+  /** How many of them this call queued (the others were already waiting or being sent, or sent). */
+  queued: number;
 }
 
 export type OutboundQueueErrorCode = 'different-content' | 'bad-destination' | 'not-found' | 'wrong-state' | 'write-failed';
@@ -88,6 +102,7 @@ export class OutboundQueue extends EventEmitter {
   private readonly maxRefusedAttempts: number;
   private readonly batchSize: number;
   private readonly now: () => number;
+  private readonly currentNode: OutboundQueueOptions['currentNode'];
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private cycle: Promise<void> | undefined;
@@ -111,15 +126,22 @@ export class OutboundQueue extends EventEmitter {
     this.maxRefusedAttempts = options.maxRefusedAttempts ?? 3;
     this.batchSize = options.batchSize ?? 50;
     this.now = options.now ?? Date.now;
+    this.currentNode = options.currentNode;
   }
 
   /**
    * Queue `objects` for `destination`. Each is copied durably before its row is committed; the
    * rows of one call are committed together. The same object again for the same PACS is a no-op
-   * (its existing row is returned); other bytes under a SOP Instance UID already queued are refused.
+   * (its existing row is returned: a double click sends nothing twice; queueObjects with `again` is
+   * the deliberate resend); other bytes under a SOP Instance UID already queued are refused.
    */
-  enqueue(objects: Array<{ bytes: Uint8Array }>, destination: NamedPacsNode, context: EnqueueContext = {}): Promise<OutboundItem[]> {
-    const run = this.enqueueChain.then(() => this.enqueueNow(objects, destination, context));
+  async enqueue(objects: Array<{ bytes: Uint8Array }>, destination: NamedPacsNode, context: EnqueueContext = {}): Promise<OutboundItem[]> {
+    return (await this.queueObjects(objects, destination, context)).items;
+  }
+
+  /** enqueue(), saying how many were queued by this call; with `again`, rows done with are queued once more. */
+  queueObjects(objects: Array<{ bytes: Uint8Array }>, destination: NamedPacsNode, context: EnqueueContext = {}, options: QueueObjectsOptions = {}): Promise<QueuedObjects> {
+    const run = this.enqueueChain.then(() => this.enqueueNow(objects, destination, context, options.again === true));
     this.enqueueChain = run.catch(() => undefined);
     return run;
   }
@@ -161,10 +183,13 @@ export class OutboundQueue extends EventEmitter {
     await this.cycle;
   }
 
-  /** Try now: one row (queued, failed or cancelled) or every queued and failed row. */
+  /**
+   * Try now: one row (queued, failed or cancelled) or every queued and failed row, each to its PACS
+   * as the settings describe it now when `currentNode` was given.
+   */
   retryNow(id?: number): OutboundItem[] {
     if (id !== undefined) this.require(id);
-    const changed = this.items.retryNow(this.isoNow(), id);
+    const changed = this.items.retryNow(this.isoNow(), id, this.currentNode && ((name) => this.currentSnapshot(name)));
     const items = changed.map((changedId) => this.emitChanged(changedId));
     this.kick();
     return items;
@@ -200,7 +225,7 @@ export class OutboundQueue extends EventEmitter {
 
   // ------------------------------------------------------------------ enqueue
 
-  private async enqueueNow(objects: Array<{ bytes: Uint8Array }>, destination: NamedPacsNode, context: EnqueueContext): Promise<OutboundItem[]> {
+  private async enqueueNow(objects: Array<{ bytes: Uint8Array }>, destination: NamedPacsNode, context: EnqueueContext, again: boolean): Promise<QueuedObjects> {
     const node = destinationSnapshot(destination);
     const headers = objects.map((object, index) => readOutboundObject(object.bytes, `object ${index + 1} of ${objects.length}`));
     const bySopUid = new Map<string, string>();
@@ -229,7 +254,7 @@ export class OutboundQueue extends EventEmitter {
     }
 
     const at = this.isoNow();
-    let inserted: Array<{ item: OutboundItem; created: boolean }>;
+    let inserted: Array<{ item: OutboundItem; queuedNow: boolean }>;
     try {
       inserted = this.transaction(() =>
         headers.map((header, index) => {
@@ -245,16 +270,19 @@ export class OutboundQueue extends EventEmitter {
             reportId: context.reportId ?? null,
             reportVersion: context.reportVersion ?? null,
           };
-          return this.items.insert(item, at);
+          const { item: row, created } = this.items.insert(item, at);
+          if (created) return { item: row, queuedNow: true };
+          if (again && this.items.sendAgain(row.id, at, node)) return { item: this.items.get(row.id)!, queuedNow: true };
+          return { item: row, queuedNow: false };
         }),
       );
     } catch (error) {
       if (/different content/.test((error as Error).message)) throw differentContent('one of the objects', 'an object queued meanwhile');
       throw error;
     }
-    for (const { item, created } of inserted) if (created) this.emit('changed', item);
+    for (const { item, queuedNow } of inserted) if (queuedNow) this.emit('changed', item);
     this.kick();
-    return inserted.map(({ item }) => item);
+    return { items: inserted.map(({ item }) => item), queued: inserted.filter(({ queuedNow }) => queuedNow).length };
   }
 
   // ------------------------------------------------------------------ sending
@@ -379,6 +407,17 @@ export class OutboundQueue extends EventEmitter {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** The node a retry goes to: the settings' one when it is (still) valid, else the row keeps its own. */
+  private currentSnapshot(name: string): OutboundDestinationNode | undefined {
+    const node = this.currentNode?.(name);
+    if (!node) return undefined;
+    try {
+      return destinationSnapshot(node);
+    } catch {
+      return undefined;
+    }
+  }
 
   private transaction<T>(work: () => T): T {
     return this.db.transaction(work).immediate();

@@ -64,7 +64,8 @@ export const reportRequestSchemas = {
       .max(4096)
       .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'give the full path of the folder (e.g. /media/usb or E:\\)'),
   }),
-  'report.send': z.strictObject({ reportId, version, pacs: pacsName }),
+  /** again: send once more what this PACS already has (a PACS that lost the study), not only what it lacks. */
+  'report.send': z.strictObject({ reportId, version, pacs: pacsName, again: z.boolean().optional() }),
   /** Deliveries newest first; limit keeps the newest. */
   'outbound.list': z.strictObject({ studyInstanceUid: uid.optional(), limit: z.number().int().min(1).max(1000).optional() }),
   'outbound.retry': z.strictObject({ id: z.number().int().positive() }),
@@ -116,7 +117,8 @@ export interface ReportResponseByChannel {
   'report.discardDraft': { report: ReportSummary | null };
   'report.pdf': ArrayBuffer;
   'report.export': { files: string[] };
-  'report.send': { queued: number };
+  /** queued: objects queued by this request; 0 when the PACS already has them all or they are on their way. */
+  'report.send': { queued: number; objects: number };
   'outbound.list': { items: OutboundItem[] };
   'outbound.retry': { item: OutboundItem };
 }

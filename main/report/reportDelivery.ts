@@ -35,9 +35,9 @@ export function outboundView(item: QueuedObject): OutboundItem {
 
 export function queueDelivery(queue: OutboundQueue): ReportDelivery {
   return {
-    async enqueue(objects, destination, context) {
+    async enqueue(objects, destination, context, again) {
       try {
-        return (await queue.enqueue(objects, destination, context)).length;
+        return (await queue.queueObjects(objects, destination, context, { again })).queued;
       } catch (error) {
         // E.g. other bytes under a SOP Instance UID already sent: never two different objects for one UID.
         if (error instanceof OutboundQueueError) throw new ApiFailure(error.code === 'write-failed' ? 'internal' : 'conflict', error.message);

@@ -26,7 +26,8 @@ import { writeKeyImageCaptures } from './dicom/keyImageCapture.js';
 
 /** Sends report objects to PACS (the outbound queue) and tells what became of them. */
 export interface ReportDelivery {
-  enqueue(objects: Array<{ bytes: Uint8Array }>, destination: NamedPacsNode, context: { reportId: number; reportVersion: number }): Promise<number>;
+  /** How many of the objects this call queued; with `again`, also those the PACS already has. */
+  enqueue(objects: Array<{ bytes: Uint8Array }>, destination: NamedPacsNode, context: { reportId: number; reportVersion: number }, again?: boolean): Promise<number>;
   list(filter: { studyInstanceUid?: string; reportId?: number; limit?: number }): OutboundItem[];
   /** Send a queued or failed delivery now; undefined when there is no such delivery. */
   retry(id: number): OutboundItem | undefined;
@@ -235,13 +236,13 @@ export class ReportService {
     return { files: written };
   }
 
-  send(reportId: number, version: number, pacsName: string): Promise<{ queued: number }> {
+  send(reportId: number, version: number, pacsName: string, again = false): Promise<{ queued: number; objects: number }> {
     const report = this.report(reportId);
     return this.exclusive(reportId, async () => {
       const signed = this.reports.version(reportId, version);
       if (!signed || signed.status === 'draft') throw new ApiFailure('bad-request', 'only a signed report can be sent: sign it first');
       const files = await this.signedFiles(reportId, version);
-      return { queued: await this.enqueue(report, signed, files, pacsName) };
+      return { queued: await this.enqueue(report, signed, files, pacsName, again), objects: 2 + files.keyImages.length };
     });
   }
 
@@ -399,7 +400,7 @@ export class ReportService {
     return readReportFiles(folder);
   }
 
-  private async enqueue(report: ReportRecord, version: ReportVersion, files: ReportFiles, pacsName: string): Promise<number> {
+  private async enqueue(report: ReportRecord, version: ReportVersion, files: ReportFiles, pacsName: string, again = false): Promise<number> {
     const { delivery } = this.options;
     if (!delivery) throw new ApiFailure('internal', 'sending to PACS is not available in this setup');
     const node = this.options.settings().pacsNodes.find((candidate) => candidate.name === pacsName);
@@ -412,8 +413,14 @@ export class ReportService {
       ],
       node,
       { reportId: report.id, reportVersion: version.version },
+      again,
     );
-    this.options.store.audit.record({ actor: this.reader, action: 'report-queued-to-pacs', subject: report.studyInstanceUid, details: { reportId: report.id, version: version.version, pacs: pacsName, objects: queued } });
+    this.options.store.audit.record({
+      actor: this.reader,
+      action: again ? 'report-queued-to-pacs-again' : 'report-queued-to-pacs',
+      subject: report.studyInstanceUid,
+      details: { reportId: report.id, version: version.version, pacs: pacsName, objects: queued },
+    });
     return queued;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Where the signed report went: every delivery of its objects (PDF, SR) to PACS with its status,
  * attempts, last error and next attempt, kept live by outbound.changed; "Retry now" for what is
- * waiting or failed; sending to another PACS from the settings; export to a folder.
+ * waiting or failed; sending to another PACS from the settings, or once more to one that already has
+ * it ("Send again", e.g. after the PACS lost the study); export to a folder.
  */
 import { useState } from 'react';
 import type { OutboundItem, ReportSummary } from '../../main/report/reportContract.js';
@@ -17,6 +18,8 @@ export function ReportDelivery({ report, version, pacsNames }: { report: ReportS
   const [message, setMessage] = useState<string>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  /** The PACS that already has (or is getting) every object of the version: offered "Send again". */
+  const [alreadyThere, setAlreadyThere] = useState<{ pacs: string; version: number }>();
   const chosenPacs = pacs || pacsNames[0] || '';
 
   const act = async (action: () => Promise<void>) => {
@@ -32,11 +35,18 @@ export function ReportDelivery({ report, version, pacsNames }: { report: ReportS
     }
   };
 
-  const send = () =>
+  const send = (again = false) =>
     act(async () => {
       if (!version) return;
-      const { queued } = await cacClient.call('report.send', { reportId: report.reportId, version: version.version, pacs: chosenPacs });
-      setMessage(queued === 0 ? `v${version.version} is already queued or sent to ${chosenPacs}` : `${queued} object${queued === 1 ? '' : 's'} of v${version.version} queued for ${chosenPacs}`);
+      const target = again && alreadyThere ? alreadyThere.pacs : chosenPacs;
+      const { queued, objects } = await cacClient.call('report.send', { reportId: report.reportId, version: version.version, pacs: target, again });
+      const nothingNew = queued === 0 && !again;
+      setAlreadyThere(nothingNew ? { pacs: target, version: version.version } : undefined);
+      setMessage(
+        nothingNew
+          ? `All ${objects} objects of v${version.version} are already sent or on their way to ${target}: nothing new to send.`
+          : `${queued} object${queued === 1 ? '' : 's'} of v${version.version} queued${again ? ' again' : ''} for ${target}`,
+      );
     });
 
   const exportTo = () =>
@@ -102,6 +112,14 @@ export function ReportDelivery({ report, version, pacsNames }: { report: ReportS
       {message && (
         <div className="saved" role="status" data-testid="delivery-message">
           {message}
+          {alreadyThere && alreadyThere.version === version?.version && (
+            <>
+              {' '}
+              <button data-testid="delivery-send-again" disabled={busy} onClick={() => void send(true)} title="For a PACS that lost the study: the same objects (same UIDs) are sent once more">
+                Send again to {alreadyThere.pacs}
+              </button>
+            </>
+          )}
         </div>
       )}
       {error && (

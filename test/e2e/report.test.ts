@@ -282,14 +282,32 @@ describe('the report in the reading view (browser mode)', () => {
     const stored = await orthanc!.getJson<string[]>('/instances');
     expect(stored).toHaveLength(objects);
 
+    // Send to the same PACS: nothing new; "Send again" (a PACS that lost the study) sends them once more.
+    const sentAt = () => workstation.services.outbound.list({ destination: 'Hospital PACS' }).map((item) => item.sentAt ?? '');
+    const firstSentAt = sentAt();
+    await page.getByTestId('delivery-send').click();
+    await expect.poll(() => report.text('delivery-message')).toContain(`All ${objects} objects of v2 are already sent or on their way to Hospital PACS`);
+    await takeScreenshot(page, 'report-send-again');
+    await page.getByTestId('delivery-send-again').click();
+    await expect.poll(() => report.text('delivery-message')).toBe(`${objects} objects of v2 queued again for Hospital PACS`);
+    await expect.poll(() => sentAt().every((at, index) => at > firstSentAt[index]), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(async () => (await toOrthanc.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-status')))).every((status) => status === 'sent'), { timeout: 30_000 })
+      .toBe(true);
+    expect(await toOrthanc.count()).toBe(objects);
+    expect(await orthanc!.getJson<string[]>('/instances')).toHaveLength(objects);
+
     await page.getByTestId('delivery-pacs').selectOption('PACS down');
     await page.getByTestId('delivery-send').click();
     const toNowhere = report.deliveryRows().filter({ hasText: 'PACS down' });
     await expect.poll(() => toNowhere.count(), { timeout: 10_000 }).toBe(objects);
     // The first attempt fails (connection refused): the error and the next attempt are shown.
-    // A queued row shows its next attempt before it was ever tried, so wait for the attempt itself.
+    // A queued row shows its next attempt before it was ever tried, so wait for a failed attempt:
+    // back to queued, with an attempt counted.
     const row = toNowhere.first();
-    await expect.poll(async () => Number(await row.getByTestId('delivery-attempts').textContent()), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => (await row.getAttribute('data-status')) === 'queued' && Number(await row.getByTestId('delivery-attempts').textContent()) >= 1, { timeout: 30_000 })
+      .toBe(true);
     expect(await row.textContent()).toMatch(/next attempt/);
     expect((await row.locator('.report-delivery-detail').textContent()) ?? '').not.toBe('');
     const attempts = Number(await row.getByTestId('delivery-attempts').textContent());

@@ -303,16 +303,29 @@ describe('the report in the reading view (browser mode)', () => {
     await expect.poll(() => toNowhere.count(), { timeout: 10_000 }).toBe(objects);
     // The first attempt fails (connection refused): the error and the next attempt are shown.
     // A queued row shows its next attempt before it was ever tried, so wait for a failed attempt:
-    // back to queued, with an attempt counted.
+    // back to queued, with an attempt counted and its error. One snapshot of the row: it changes
+    // live (queued -> sending -> queued) between separate reads.
     const row = toNowhere.first();
+    const snapshot = () =>
+      row.evaluate((element) => ({
+        status: element.getAttribute('data-status'),
+        attempts: Number(element.querySelector('[data-testid="delivery-attempts"]')?.textContent),
+        detail: element.querySelector('.report-delivery-detail')?.textContent ?? '',
+      }));
+    let failed = await snapshot();
     await expect
-      .poll(async () => (await row.getAttribute('data-status')) === 'queued' && Number(await row.getByTestId('delivery-attempts').textContent()) >= 1, { timeout: 30_000 })
+      .poll(
+        async () => {
+          failed = await snapshot();
+          return failed.status === 'queued' && failed.attempts >= 1;
+        },
+        { timeout: 30_000 },
+      )
       .toBe(true);
-    expect(await row.textContent()).toMatch(/next attempt/);
-    expect((await row.locator('.report-delivery-detail').textContent()) ?? '').not.toBe('');
-    const attempts = Number(await row.getByTestId('delivery-attempts').textContent());
+    expect(failed.detail).toMatch(/next attempt/);
+    expect(failed.detail.replace(/next attempt.*$/, '')).not.toBe('');
     await row.getByTestId('delivery-retry').click();
-    await expect.poll(async () => Number(await row.getByTestId('delivery-attempts').textContent()), { timeout: 30_000 }).toBeGreaterThan(attempts);
+    await expect.poll(async () => (await snapshot()).attempts, { timeout: 30_000 }).toBeGreaterThan(failed.attempts);
     await takeScreenshot(page, 'report-deliveries');
     expect(workstation.pageErrors.filter((message) => !expectedRefusal(message))).toEqual([]);
   }, 120_000);

@@ -182,15 +182,16 @@ function hasNonAscii(value: unknown): boolean {
 
 /**
  * The Part 10 file. Specific Character Set is ISO_IR 192 (UTF-8, what dcmjs writes) only when some
- * text is not ASCII, so plain-ASCII objects stay readable by the oldest PACS.
+ * text is not ASCII, so plain-ASCII objects stay readable by the oldest PACS. The report objects are
+ * Explicit VR Little Endian; tests write other syntaxes.
  */
-export function writePart10(dataset: Dataset, sopClassUid: string, sopInstanceUid: string): Uint8Array {
+export function writePart10(dataset: Dataset, sopClassUid: string, sopInstanceUid: string, transferSyntaxUid = EXPLICIT_VR_LITTLE_ENDIAN): Uint8Array {
   const full: Dataset = hasNonAscii(dataset) ? { SpecificCharacterSet: 'ISO_IR 192', ...dataset } : dataset;
   const meta = dcmjsData.DicomMetaDictionary.denaturalizeDataset({
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
     MediaStorageSOPClassUID: sopClassUid,
     MediaStorageSOPInstanceUID: sopInstanceUid,
-    TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
+    TransferSyntaxUID: transferSyntaxUid,
     ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
     ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
     _vrMap: { FileMetaInformationVersion: 'OB' },

@@ -23,6 +23,11 @@ export function reportFileEntries(files: ReportFiles): Array<{ name: string; byt
   ];
 }
 
+/** The DICOM objects of a version, what goes to PACS: the SR, the Encapsulated PDF and the key images. */
+export function reportDicomObjects(files: ReportFiles): Array<{ bytes: Uint8Array }> {
+  return [files.sr, files.encapsulatedPdf, ...files.keyImages].map((bytes) => ({ bytes }));
+}
+
 export function reportFolder(archiveRoot: string, reportId: number, version: number): string {
   return join(archiveRoot, 'reports', String(reportId), `v${version}`);
 }

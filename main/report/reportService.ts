@@ -16,7 +16,7 @@ import { assembleReportContent, editedText, isoDate, type PriorScores, type Stud
 import type { ReportContent, ReportDose, ReportVersion } from './reportContent.js';
 import type { OutboundItem, ReportSummary } from './reportContract.js';
 import { reportContentSha256 } from './reportHash.js';
-import { readReportFiles, reportFileEntries, reportFolder, writeReportFiles, type ReportFiles } from './reportFiles.js';
+import { readReportFiles, reportDicomObjects, reportFileEntries, reportFolder, writeReportFiles, type ReportFiles } from './reportFiles.js';
 import { writeFileDurably } from '../outbound/durableFile.js';
 import { renderKeyImages, type KeyImage } from './keyImages.js';
 import { renderReportPdf } from './pdf/reportPdf.js';
@@ -242,7 +242,7 @@ export class ReportService {
       const signed = this.reports.version(reportId, version);
       if (!signed || signed.status === 'draft') throw new ApiFailure('bad-request', 'only a signed report can be sent: sign it first');
       const files = await this.signedFiles(reportId, version);
-      return { queued: await this.enqueue(report, signed, files, pacsName, again), objects: 2 + files.keyImages.length };
+      return { queued: await this.enqueue(report, signed, files, pacsName, again), objects: reportDicomObjects(files).length };
     });
   }
 
@@ -406,11 +406,7 @@ export class ReportService {
     const node = this.options.settings().pacsNodes.find((candidate) => candidate.name === pacsName);
     if (!node) throw new ApiFailure('not-found', `there is no PACS named "${pacsName}" in the settings`);
     const queued = await delivery.enqueue(
-      [
-        { bytes: files.sr },
-        { bytes: files.encapsulatedPdf },
-        ...files.keyImages.map((bytes) => ({ bytes })),
-      ],
+      reportDicomObjects(files),
       node,
       { reportId: report.id, reportVersion: version.version },
       again,

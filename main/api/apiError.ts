@@ -6,7 +6,19 @@
 import { ScoringWorkerError } from '../worker/scoringWorkerClient.js';
 import { PacsError } from '../pacs/pacsError.js';
 import { PacsNodeError } from '../pacs/pacsNode.js';
+import { AuthError } from '../auth/accountService.js';
 import type { ApiError, ApiErrorCode } from './contract.js';
+
+const CODE_OF_AUTH_ERROR: Record<AuthError['code'], ApiErrorCode> = {
+  'bad-credentials': 'bad-credentials',
+  'account-locked': 'bad-credentials',
+  'account-disabled': 'bad-credentials',
+  'bad-password': 'bad-request',
+  'setup-done': 'conflict',
+  'not-found': 'not-found',
+  conflict: 'conflict',
+  'last-admin': 'conflict',
+};
 
 /** Thrown inside handlers; the handler table turns it into an ApiError. */
 export class ApiFailure extends Error {
@@ -38,6 +50,7 @@ export function toApiError(reason: unknown, log: (message: string, error: unknow
         return { code: 'internal', message: reason.message };
     }
   }
+  if (reason instanceof AuthError) return { code: CODE_OF_AUTH_ERROR[reason.code], message: reason.message };
   if (reason instanceof PacsError) return { code: 'pacs-failed', message: reason.message };
   if (reason instanceof PacsNodeError) return { code: 'bad-request', message: reason.message };
   log('internal error in an API handler', reason);

@@ -9,11 +9,14 @@ import { BINARY_CHANNELS, type ApiError, type ApiResult, type CacEventName, type
 export interface CacClient {
   call<C extends Channel>(channel: C, request: CacRequest<C>): Promise<CacResponse<C>>;
   on<E extends CacEventName>(event: E, listener: (payload: CacEvents[E]) => void): () => void;
+  /** The account session every later call carries (from auth.login); undefined after logout. */
+  setSessionToken(token: string | undefined): void;
+  sessionToken(): string | undefined;
 }
 
 /** What a transport provides: raw results and raw event subscription. */
 export interface CacTransport {
-  invoke(channel: Channel, request: unknown): Promise<ApiResult<unknown>>;
+  invoke(channel: Channel, request: unknown, sessionToken?: string): Promise<ApiResult<unknown>>;
   subscribe(event: CacEventName, listener: (payload: unknown) => void): () => void;
 }
 
@@ -32,18 +35,26 @@ export class ApiCallError extends Error {
   }
 }
 
-export function createCacClient(transport: CacTransport): CacClient {
+export function createCacClient(transport: CacTransport, initialSessionToken?: string): CacClient {
+  let session = initialSessionToken;
   return {
     async call(channel, request) {
-      const result = await transport.invoke(channel, request);
+      const result = await transport.invoke(channel, request, session);
       if (!result.ok) throw new ApiCallError(channel, result.error);
       return result.value as CacResponse<typeof channel>;
     },
     on(event, listener) {
       return transport.subscribe(event, listener as (payload: unknown) => void);
     },
+    setSessionToken(token) {
+      session = token;
+    },
+    sessionToken: () => session,
   };
 }
+
+/** The header that carries the account session over HTTP (the host reads it case-insensitively). */
+export const SESSION_HEADER = 'X-CAC-Session';
 
 export interface HttpTransportOptions {
   /** http://127.0.0.1:<port>; default: the page's own origin. */
@@ -68,7 +79,7 @@ export interface BrowserLikeWebSocket {
 export function createHttpTransport(options: HttpTransportOptions = {}): CacTransport {
   const origin = options.origin ?? (globalThis as { location?: { origin: string } }).location?.origin ?? 'http://127.0.0.1';
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const headers: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
+  const launchHeaders: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
   const listeners = new Map<CacEventName, Set<(payload: unknown) => void>>();
   let socket: BrowserLikeWebSocket | undefined;
 
@@ -90,7 +101,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): CacTran
   };
 
   return {
-    async invoke(channel, request) {
+    async invoke(channel, request, sessionToken) {
+      const headers = { ...launchHeaders, ...(sessionToken ? { [SESSION_HEADER]: sessionToken } : {}) };
       if (channel === 'reading.volume' || channel === 'reading.labels') {
         const { readingId } = (request ?? {}) as { readingId?: unknown };
         const route = channel === 'reading.volume' ? 'volume' : 'labels';

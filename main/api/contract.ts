@@ -30,6 +30,13 @@ import { reportRequestSchemas, type ReportEvents, type ReportResponseByChannel }
 export type * from '../report/reportContract.js';
 export type { ReportContent, ReportVersion } from '../report/reportContent.js';
 // ---- end reports imports
+import { authRequestSchemas, type AuthResponseByChannel } from '../auth/authContract.js';
+import { auditRequestSchemas, type AuditResponseByChannel } from '../audit/auditContract.js';
+import { backupRequestSchemas, type BackupEvents, type BackupResponseByChannel } from '../backup/backupContract.js';
+export type * from '../auth/authContract.js';
+export type * from '../audit/auditContract.js';
+export type * from '../backup/backupContract.js';
+export type { Role } from '../auth/roles.js';
 
 // ---------------------------------------------------------------- request schemas
 
@@ -99,6 +106,9 @@ export const requestSchemas = {
   // ---- reports and outbound delivery (issue 6)
   ...reportRequestSchemas,
   // ---- end reports
+  ...authRequestSchemas,
+  ...auditRequestSchemas,
+  ...backupRequestSchemas,
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -120,6 +130,7 @@ export interface AppInfo {
   algorithmVersion: string;
   dataDirectory: string;
   archiveFolder: string;
+  /** Who is signed in ("Anna Smith (asmith)"), or empty before login. */
   reader: string;
   /** Set when the archive was checked after an unclean stop. */
   recovery?: string;
@@ -222,7 +233,7 @@ export interface SettingsResponse {
   receiver?: ReceiverStatus;
 }
 
-export interface ResponseByChannel extends DoseResponseByChannel, NotesResponseByChannel, ReportResponseByChannel {
+export interface ResponseByChannel extends DoseResponseByChannel, NotesResponseByChannel, ReportResponseByChannel, AuthResponseByChannel, AuditResponseByChannel, BackupResponseByChannel {
   'app.info': AppInfo;
   'studies.list': { studies: StudySummary[] };
   'studies.series': { series: SeriesSummary[] };
@@ -270,7 +281,17 @@ export type ApiErrorCode =
   /** Browser mode only, from the host before any handler runs: no or a wrong token (HTTP 401). */
   | 'unauthorized'
   /** Browser mode only: another Host or Origin than the workstation's own page (HTTP 403/421). */
-  | 'forbidden';
+  | 'forbidden'
+  /** No session, or it ended (logout, restart, account disabled): log in. */
+  | 'login-required'
+  /** The session is locked (idle or on demand): unlock with the password. */
+  | 'session-locked'
+  /** The account must set a new password before anything else (after an admin reset it). */
+  | 'password-change-required'
+  /** A wrong user name or password, or an account locked after failed attempts or disabled. */
+  | 'bad-credentials'
+  /** The signed-in account's roles do not allow this (the message names the roles that do). */
+  | 'not-permitted';
 
 export interface ApiError {
   code: ApiErrorCode;
@@ -283,7 +304,7 @@ export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError
 
 // ---------------------------------------------------------------- events
 
-export interface CacEvents extends ReportEvents {
+export interface CacEvents extends ReportEvents, BackupEvents {
   'import.progress': { importJobId: number; progress: ImportProgress };
   'import.done': { importJobId: number; summary: ImportSummary };
   /** The archive stored objects of these studies, they completed (nothing arrived for a while), or their reading status moved on. */
@@ -314,4 +335,16 @@ export interface RetrieveProgressEvent {
 
 export type CacEventName = keyof CacEvents;
 export type CacEvent = { [E in CacEventName]: { type: E; payload: CacEvents[E] } }[CacEventName];
-export const EVENT_NAMES: readonly CacEventName[] = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed', 'retrieve.progress', 'retrieve.done', 'report.changed', 'outbound.changed'];
+/** Every event once (a Record, so an event added to CacEvents and not here fails the build). */
+const EVENTS: Record<CacEventName, true> = {
+  'import.progress': true,
+  'import.done': true,
+  'studies.changed': true,
+  'worker.crashed': true,
+  'reading.changed': true,
+  'retrieve.progress': true,
+  'retrieve.done': true,
+  'report.changed': true,
+  'outbound.changed': true,
+};
+export const EVENT_NAMES = Object.keys(EVENTS) as readonly CacEventName[];

@@ -18,6 +18,8 @@ import { qrmPhantomDir } from '../../test/support/sharedData.js';
 import { writeSyntheticDemoPhantom } from '../demo/syntheticDemoPhantom.js';
 import type { AppInfo } from './contract.js';
 import { ApiEventHub } from './eventHub.js';
+import { AccountService } from '../auth/accountService.js';
+import { actorLabel } from '../auth/actor.js';
 import type { ApiServices } from './handlers.js';
 import { ReceiverService } from './receiverService.js';
 import { SettingsStore } from './settingsStore.js';
@@ -41,6 +43,8 @@ export interface CreateServicesOptions {
   receiverHost?: string;
   /** Backoff of the outbound queue (tests shorten it). */
   outbound?: OutboundQueueOptions;
+  /** Tests skip the slow-down after a wrong password. */
+  accounts?: { delay?: (ms: number) => Promise<void> };
 }
 
 export interface WorkstationServices extends ApiServices {
@@ -99,6 +103,8 @@ export async function createServices(dataDirectory: string, options: CreateServi
   });
   // ---- end dose log
 
+  const accounts = new AccountService({ db: store.db, audit: store.audit, idleLockMinutes: () => settings.get().session.idleLockMinutes, ...options.accounts });
+
   const receiver = new ReceiverService(store, { host: options.receiverHost });
   await receiver.apply(settings.get().receiver);
 
@@ -123,7 +129,7 @@ export async function createServices(dataDirectory: string, options: CreateServi
     algorithmVersion: ALGORITHM_VERSION,
     dataDirectory,
     archiveFolder,
-    reader: settings.get().readerName,
+    reader: actorLabel(),
     receiver: receiver.status(),
     notices: [...settings.notices, ...(recovery ? [recovery] : [])],
     ...(recovery ? { recovery } : {}),
@@ -137,6 +143,7 @@ export async function createServices(dataDirectory: string, options: CreateServi
     events,
     receiver,
     emit: events.emit,
+    accounts,
     info,
     dataDirectory,
     // dose log and procedure notes (issue 5), for the report

@@ -23,12 +23,22 @@ import { createDoseChannels } from '../dose/doseServiceChannels.js';
 // ---- reports and outbound delivery (issue 6)
 import { ReportService, type ReportDelivery } from '../report/reportService.js';
 import type { ReportDose } from '../report/reportContent.js';
+// ---- accounts, audit, backup (issue 10)
+import type { AccountService } from '../auth/accountService.js';
+import { actorLabel, runAs, WORKSTATION_SERVICE, type Actor } from '../auth/actor.js';
+import { CHANNELS_BEFORE_PASSWORD_CHANGE, CHANNELS_WHILE_LOCKED, type LoginResponse } from '../auth/authContract.js';
+import { accessProblem, CHANNEL_ACCESS, PHYSICIST_SETTINGS } from '../auth/channelAccess.js';
+import type { Session } from '../auth/sessions.js';
+import { createAuditChannels } from '../audit/auditChannels.js';
+import { createBackupChannels } from '../backup/backupChannels.js';
 
 export interface ApiServices {
   store: ArchiveStore;
   worker: ScoringWorkerClient;
   settings: SettingsStore;
   emit: EmitApiEvent;
+  /** Accounts and their sessions: every channel but the public ones runs as a signed-in account. */
+  accounts: AccountService;
   /** Facts about this launch for app.info (data directory, archive folder, version, notices). */
   info: () => AppInfo;
   /** The DICOM receiver, brought in line with the settings after each update. */
@@ -43,10 +53,20 @@ export interface ApiServices {
 }
 
 type Parsed<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
-type Implementation = { [C in Channel]: (request: Parsed<C>) => Promise<ResponseByChannel[C]> | ResponseByChannel[C] };
+/** What a handler knows of its caller beyond the request: the session its token named (public channels may have none). */
+export interface CallContext {
+  session?: Session;
+  sessionToken?: string;
+}
+type Implementation = { [C in Channel]: (request: Parsed<C>, context: CallContext) => Promise<ResponseByChannel[C]> | ResponseByChannel[C] };
+
+/** Who calls, as the transport knows it: the session token it carried (IPC argument, HTTP header, WebSocket envelope). */
+export interface Caller {
+  sessionToken?: string;
+}
 
 /** One function per channel: any input in, an ApiResult out. */
-export type ApiHandlers = { [C in Channel]: (request: unknown) => Promise<ApiResult<ResponseByChannel[C]>> };
+export type ApiHandlers = { [C in Channel]: (request: unknown, caller?: Caller) => Promise<ApiResult<ResponseByChannel[C]>> };
 
 /** Imports running now, by import job id, so import.cancel can stop them. */
 type RunningImports = Map<number, { controller: AbortController; done: Promise<unknown> }>;
@@ -92,9 +112,15 @@ function softwareName(services: ApiServices): string {
 const PROGRESS_INTERVAL_MS = 100;
 
 export function createApiHandlers(services: ApiServices): ApiHandlers & { readonly readings: ReadingSessions; shutdown(): Promise<void> } {
-  const { store, settings, emit } = services;
+  const { store, settings, emit, accounts } = services;
   const { readings: sessions, reports, imports, retrieves } = stateFor(services);
-  const reader = () => settings.get().readerName;
+  const reader = () => actorLabel();
+
+  const signedIn = (session: Session): LoginResponse => ({ session: accounts.sessionView(session, settings.get().session.idleLockMinutes), sessionToken: session.token });
+  const needSession = (context: CallContext): Session => {
+    if (!context.session) throw new ApiFailure('login-required', 'log in first');
+    return context.session;
+  };
 
   const receiverStatus = () => (services.receiver ? { receiver: services.receiver.status() } : {});
 
@@ -106,6 +132,47 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
 
   const implementation: Implementation = {
     'app.info': () => services.info(),
+
+    // ---- accounts and sessions (issue 10)
+    'auth.status': (_request, context) => ({
+      setupRequired: accounts.setupRequired(),
+      session: context.session ? accounts.sessionView(context.session, settings.get().session.idleLockMinutes) : null,
+    }),
+    'auth.setupFirstAdmin': async ({ username, displayName, password, roles }, context) => {
+      await accounts.createFirstAdmin({ username, displayName, password, roles }, 'first start set-up');
+      accounts.logout(context.sessionToken);
+      return signedIn((await accounts.login(username, password)).session);
+    },
+    'auth.login': async ({ username, password }, context) => {
+      const { session } = await accounts.login(username, password);
+      // Logging in on a workstation someone else left (locked or not) closes that person's session.
+      accounts.logout(context.sessionToken);
+      return signedIn(session);
+    },
+    'auth.logout': (_request, context) => ({ loggedOut: accounts.logout(context.sessionToken) }),
+    'auth.lock': (_request, context) => {
+      const session = needSession(context);
+      accounts.lock(session);
+      return { session: accounts.sessionView(session, settings.get().session.idleLockMinutes) };
+    },
+    'auth.unlock': async ({ password }, context) => {
+      const session = needSession(context);
+      await accounts.unlock(session, password);
+      return { session: accounts.sessionView(session, settings.get().session.idleLockMinutes) };
+    },
+    'auth.touch': (_request, context) => ({ session: accounts.sessionView(needSession(context), settings.get().session.idleLockMinutes) }),
+    'auth.changePassword': async ({ currentPassword, newPassword }, context) => {
+      const session = needSession(context);
+      await accounts.changePassword(session, currentPassword, newPassword);
+      return { session: accounts.sessionView(session, settings.get().session.idleLockMinutes) };
+    },
+    'users.list': () => ({ users: accounts.users.list().map((user) => accounts.userView(user)) }),
+    'users.add': async (request) => ({ user: accounts.userView(await accounts.addUser(request)) }),
+    'users.update': ({ userId, ...change }) => ({ user: accounts.userView(accounts.updateUser(userId, change)) }),
+    'users.resetPassword': async ({ userId, password }) => ({ user: accounts.userView(await accounts.resetPassword(userId, password)) }),
+    // ---- audit trail and backup (issue 10)
+    ...createAuditChannels(services),
+    ...createBackupChannels(services),
 
     'studies.list': (request) => {
       const studies = store.instances.listStudies(request);
@@ -226,7 +293,12 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
 
     'settings.get': () => ({ settings: settings.get(), restartRequired: false, ...receiverStatus() }),
 
-    'settings.update': async ({ patch }) => {
+    'settings.update': async ({ patch }, context) => {
+      const roles = context.session ? accounts.actorOf(context.session) : undefined;
+      if (roles?.kind === 'user' && !roles.roles.includes('admin')) {
+        const outside = Object.keys(patch).filter((key) => !PHYSICIST_SETTINGS.includes(key));
+        if (outside.length) throw new ApiFailure('not-permitted', `a physicist may change the ${PHYSICIST_SETTINGS.join(', ')} settings; ${outside.join(', ')} are the administrator's`);
+      }
       const updated = settings.update(patch);
       if ('problems' in updated) throw new ApiFailure('bad-request', `the settings are not valid: ${updated.problems.join('; ')}`, updated.problems);
       store.audit.record({ actor: reader(), action: 'settings-changed', details: { keys: Object.keys(patch) } });
@@ -264,19 +336,53 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
 
   const table = {} as ApiHandlers;
   for (const channel of Object.keys(requestSchemas) as Channel[]) {
-    (table as Record<Channel, (request: unknown) => Promise<ApiResult<unknown>>>)[channel] = (request) => handle(channel, request);
+    (table as Record<Channel, (request: unknown, caller?: Caller) => Promise<ApiResult<unknown>>>)[channel] = (request, caller) => handle(channel, request, caller);
   }
 
-  async function handle<C extends Channel>(channel: C, request: unknown): Promise<ApiResult<ResponseByChannel[C]>> {
+  /**
+   * Who may call: the session the caller's token names, checked against the channel's roles before
+   * the request is even parsed. Refusals of signed-in accounts are audited; the rest is the login screen's.
+   */
+  function admit(channel: Channel, caller: Caller | undefined): { context: CallContext; actor: Actor } {
+    const access = CHANNEL_ACCESS[channel];
+    const session = accounts.sessions.resolve(caller?.sessionToken);
+    const context: CallContext = { session, sessionToken: caller?.sessionToken };
+    if (!session) {
+      if (access === 'public') return { context, actor: WORKSTATION_SERVICE };
+      throw new ApiFailure('login-required', caller?.sessionToken ? 'your session has ended: log in again' : 'log in first');
+    }
+    const actor = accounts.actorOf(session);
+    const user = accounts.users.byId(session.userId);
+    if (!user || user.disabled) {
+      accounts.logout(session.token);
+      throw new ApiFailure('login-required', 'this account has been disabled: ask an administrator');
+    }
+    if (session.locked && !CHANNELS_WHILE_LOCKED.includes(channel)) {
+      throw new ApiFailure('session-locked', `the workstation is locked: ${user.displayName} unlocks it with the password, or someone else logs in`);
+    }
+    if (user.mustChangePassword && !CHANNELS_BEFORE_PASSWORD_CHANGE.includes(channel)) {
+      throw new ApiFailure('password-change-required', 'set a new password first: the administrator reset yours');
+    }
+    const problem = actor.kind === 'user' ? accessProblem(channel, actor.roles) : undefined;
+    if (problem) {
+      store.audit.record({ actor: actorLabel(actor), actorId: session.userId, action: 'access-refused', outcome: 'failure', details: { channel } });
+      throw new ApiFailure('not-permitted', problem);
+    }
+    if (channel !== 'auth.status' && !session.locked) accounts.sessions.touch(session);
+    return { context, actor };
+  }
+
+  async function handle<C extends Channel>(channel: C, request: unknown, caller: Caller | undefined): Promise<ApiResult<ResponseByChannel[C]>> {
     try {
+      const { context, actor } = admit(channel, caller);
       // A channel without parameters may be called with nothing at all.
       const parsed = requestSchemas[channel].safeParse(request === undefined || request === null ? {} : request);
       if (!parsed.success) {
         const problems = describeIssues(parsed.error);
         return { ok: false, error: { code: 'bad-request', message: `${channel}: the request is not valid: ${problems.join('; ')}`, details: problems } };
       }
-      const respond = implementation[channel] as (request: Parsed<C>) => Promise<ResponseByChannel[C]> | ResponseByChannel[C];
-      return { ok: true, value: await respond(parsed.data as Parsed<C>) };
+      const respond = implementation[channel] as (request: Parsed<C>, context: CallContext) => Promise<ResponseByChannel[C]> | ResponseByChannel[C];
+      return { ok: true, value: await runAs(actor, () => respond(parsed.data as Parsed<C>, context)) };
     } catch (reason) {
       return { ok: false, error: toApiError(reason) };
     }
@@ -293,10 +399,10 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
 }
 
 /** For transports: call a channel named by the caller, refusing names that are not in the contract. */
-export async function invokeChannel(handlers: ApiHandlers, channel: unknown, request: unknown): Promise<ApiResult<unknown>> {
+export async function invokeChannel(handlers: ApiHandlers, channel: unknown, request: unknown, caller?: Caller): Promise<ApiResult<unknown>> {
   if (!isChannel(channel)) {
     const shown = typeof channel === 'string' ? JSON.stringify(channel.slice(0, 64)) : typeof channel;
     return { ok: false, error: { code: 'bad-request', message: `there is no API channel ${shown}` } };
   }
-  return handlers[channel](request);
+  return handlers[channel](request, caller);
 }

@@ -15,6 +15,7 @@ import { ARTERIES, type Assignment } from '../../native-worker/scoring/arteries.
 import type { CalciumScore } from '../../native-worker/scoring/scores.js';
 import type { ScoreSheet } from '../../native-worker/scoring/scoringSession.js';
 import { ApiFailure, CONFLICT_MESSAGE } from './apiError.js';
+import { actorLabel } from '../auth/actor.js';
 import type { AssignResponse, GeometryView, LesionIndexView, ReadingView, RestoredWork, UndoResponse } from './contract.js';
 import type { EmitApiEvent } from './eventHub.js';
 import type { Settings } from './settings.js';
@@ -75,7 +76,7 @@ export class ReadingSessions {
       const reading = this.readings.findOrCreate({
         studyInstanceUid,
         seriesInstanceUid,
-        reader: settings.readerName,
+        reader: actorLabel(),
         parameters: scoringOptionsFrom(settings),
         algorithmVersion: ALGORITHM_VERSION,
       });
@@ -164,7 +165,7 @@ export class ReadingSessions {
   volume(readingId: number): ArrayBuffer {
     const open = this.open.get(readingId);
     if (!open) throw new ApiFailure('not-found', `reading ${readingId} is not open: open the series first`);
-    this.options.store.audit.record({ actor: this.options.settings().readerName, action: 'reading-volume-read', subject: open.view.series.seriesInstanceUid, details: { readingId } });
+    this.options.store.audit.record({ actor: actorLabel(), action: 'reading-volume-read', subject: open.view.series.seriesInstanceUid, details: { readingId } });
     return open.hu;
   }
 
@@ -204,7 +205,7 @@ export class ReadingSessions {
         // Let go of the worker's session too: reopening replays the saved work from the database.
         if (this.holds?.readingId === readingId) this.holds = undefined;
       }
-      this.options.store.audit.record({ actor: this.options.settings().readerName, action: 'reading-closed', subject: open.view.series.seriesInstanceUid, details: { readingId } });
+      this.options.store.audit.record({ actor: actorLabel(), action: 'reading-closed', subject: open.view.series.seriesInstanceUid, details: { readingId } });
       return { closed: true };
     });
   }

@@ -49,10 +49,11 @@ export const displaySettingsSchema = z.strictObject({
   overlayOpacity: z.number().min(0).max(1),
 });
 
-/** Who may sign reports: physicians reading the study (the technologist logs dose and notes). */
-export const READER_ROLES = ['radiologist', 'cardiologist', 'technologist', 'physicist'] as const;
-export type ReaderRole = (typeof READER_ROLES)[number];
-export const SIGNING_ROLES: readonly ReaderRole[] = ['radiologist', 'cardiologist'];
+/** Sessions of signed-in accounts. */
+export const sessionSettingsSchema = z.strictObject({
+  /** Minutes without keyboard or mouse before the workstation locks itself (the open study stays). */
+  idleLockMinutes: z.number().int().min(1).max(240),
+});
 
 const wordingText = z.string().trim().max(1000);
 
@@ -69,10 +70,7 @@ export const reportSettingsSchema = z.strictObject({
 const settingsObjectSchema = z.strictObject({
     /** null: the archive inside the data directory (embedded); else an absolute folder. */
     archiveFolder: z.string().trim().min(1).max(4096).nullable(),
-    /** Who is reading: the readings and the audit log are kept per reader. */
-    readerName: z.string().trim().min(1, 'enter the reader name').max(64),
-    /** The role of the person using the workstation: only physicians sign reports. */
-    readerRole: z.enum(READER_ROLES),
+    session: sessionSettingsSchema,
     receiver: receiverSettingsSchema,
     pacsNodes: z.array(namedPacsNodeSchema).max(32),
     scoring: scoringSettingsSchema,
@@ -97,8 +95,7 @@ export type NamedPacsNode = z.output<typeof namedPacsNodeSchema>;
 /** An update: any top-level setting; nested sections are merged key by key, PACS nodes replaced as a list. */
 export const settingsPatchSchema = z.strictObject({
   archiveFolder: settingsObjectSchema.shape.archiveFolder.optional(),
-  readerName: settingsObjectSchema.shape.readerName.optional(),
-  readerRole: settingsObjectSchema.shape.readerRole.optional(),
+  session: sessionSettingsSchema.partial().optional(),
   receiver: receiverSettingsSchema.partial().optional(),
   pacsNodes: settingsObjectSchema.shape.pacsNodes.optional(),
   scoring: scoringSettingsSchema.partial().optional(),
@@ -110,11 +107,10 @@ export const settingsPatchSchema = z.strictObject({
 
 export type SettingsPatch = z.input<typeof settingsPatchSchema>;
 
-export function defaultSettings(readerName = 'reader'): Settings {
+export function defaultSettings(): Settings {
   return {
     archiveFolder: null,
-    readerName,
-    readerRole: 'radiologist',
+    session: { idleLockMinutes: 10 },
     receiver: { enabled: false, aeTitle: 'CACWS', port: 11112, allowedCallingAeTitles: [], maxAssociations: 4 },
     pacsNodes: [],
     scoring: { thresholdHu: 130, kvAdjusted: false, minAreaMm2: 1, massFactor: null },
@@ -132,8 +128,7 @@ export function mergeSettings(current: Settings, patch: unknown): { settings: Se
   const p = parsedPatch.data;
   const merged = {
     archiveFolder: p.archiveFolder !== undefined ? p.archiveFolder : current.archiveFolder,
-    readerName: p.readerName ?? current.readerName,
-    readerRole: p.readerRole ?? current.readerRole,
+    session: { ...current.session, ...stripUndefined(p.session) },
     receiver: { ...current.receiver, ...stripUndefined(p.receiver) },
     pacsNodes: p.pacsNodes ?? current.pacsNodes,
     scoring: { ...current.scoring, ...stripUndefined(p.scoring) },
@@ -145,6 +140,12 @@ export function mergeSettings(current: Settings, patch: unknown): { settings: Se
   const result = settingsSchema.safeParse(merged);
   return result.success ? { settings: result.data } : { problems: describeIssues(result.error) };
 }
+
+/**
+ * Settings of earlier versions that accounts replaced (issue 10): the reader's name and role were
+ * settings anyone could change; they are dropped when an old settings file is read.
+ */
+export const RETIRED_SETTINGS = ['readerName', 'readerRole'] as const;
 
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`);

@@ -5,9 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { defaultSettings, describeIssues, mergeSettings, settingsSchema, type Settings } from './settings.js';
+import { defaultSettings, describeIssues, mergeSettings, RETIRED_SETTINGS, settingsSchema, type Settings } from './settings.js';
 
 export const SETTINGS_FILE = 'settings.json';
 
@@ -26,7 +25,7 @@ export class SettingsStore extends EventEmitter<SettingsStoreEvents> {
   constructor(readonly dataDirectory: string) {
     super();
     this.file = join(dataDirectory, SETTINGS_FILE);
-    const defaults = defaultSettings(safeUserName());
+    const defaults = defaultSettings();
     this.firstStart = !existsSync(this.file);
     this.current = defaults;
     if (this.firstStart) {
@@ -41,7 +40,7 @@ export class SettingsStore extends EventEmitter<SettingsStoreEvents> {
       return;
     }
     // Merged over the defaults, so settings written by an older version gain the new keys.
-    const merged = mergeSettings(defaults, stored);
+    const merged = mergeSettings(defaults, withoutRetiredSettings(stored));
     if ('settings' in merged) this.current = merged.settings;
     else this.keepAside(merged.problems.join('; '));
   }
@@ -79,10 +78,10 @@ export class SettingsStore extends EventEmitter<SettingsStoreEvents> {
   }
 }
 
-function safeUserName(): string {
-  try {
-    return userInfo().username.slice(0, 64) || 'reader';
-  } catch {
-    return 'reader';
-  }
+/** An older version's reader name and role (accounts replace them) are dropped, not treated as damage. */
+function withoutRetiredSettings(stored: unknown): unknown {
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return stored;
+  const copy: Record<string, unknown> = { ...(stored as Record<string, unknown>) };
+  for (const key of RETIRED_SETTINGS) delete copy[key];
+  return copy;
 }

@@ -3,6 +3,7 @@
  * requests arrive validated by the contract's schemas; the dose service's typed errors become
  * typed API errors; every access to the log and every export goes into the audit log.
  */
+import { actorLabel } from '../auth/actor.js';
 import type { z } from 'zod';
 import { ApiFailure } from '../api/apiError.js';
 import type { ArchiveStore } from '../archive/archiveStore.js';
@@ -28,13 +29,13 @@ export interface DoseChannelServices {
 /** The archive's dose service, configured from the settings store (shared by every table on it). */
 export function doseServiceOf(services: DoseChannelServices): DoseService {
   const { store, settings } = services;
-  return doseServiceFor(store, { settings: () => settings.get().dose, user: () => settings.get().readerName });
+  return doseServiceFor(store, { settings: () => settings.get().dose, user: () => actorLabel() });
 }
 
 export function createDoseChannels(services: DoseChannelServices): DoseChannelImplementation {
   const { store, settings } = services;
   const dose = doseServiceOf(services);
-  const user = () => settings.get().readerName;
+  const user = () => actorLabel();
   const audit = (action: string, subject: string | undefined, details?: Record<string, unknown>) => store.audit.record({ actor: user(), action, subject, details });
 
   return {

@@ -48,6 +48,19 @@ const INVOKE_CHANNELS = [
   'report.send',
   'outbound.list',
   'outbound.retry',
+  // accounts, audit trail, backup (issue 10)
+  'auth.status',
+  'auth.setupFirstAdmin',
+  'auth.login',
+  'auth.logout',
+  'auth.lock',
+  'auth.unlock',
+  'auth.touch',
+  'auth.changePassword',
+  'users.list',
+  'users.add',
+  'users.update',
+  'users.resetPassword',
 ] as const satisfies readonly Channel[];
 
 const BINARY_CHANNELS = ['reading.volume', 'reading.labels', 'report.pdf'] as const satisfies readonly BinaryChannel[];

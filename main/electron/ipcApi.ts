@@ -7,7 +7,7 @@ import { ipcEventChannel, ipcInvokeChannel, type ChannelWhitelist } from './chan
 import { isTrustedSender, type SenderFrame } from './ipcSenderCheck.js';
 
 /** The handler table of the one API: validates its request itself and answers typed errors. */
-export type HandlerTable = Record<string, (request: unknown) => Promise<unknown>>;
+export type HandlerTable = Record<string, (request: unknown, caller?: { sessionToken?: string }) => Promise<unknown>>;
 
 /** What Electron passes an ipcMain.handle listener that the check needs. */
 export interface InvokeEventLike {
@@ -41,12 +41,13 @@ export function registerIpcApi({ ipcMain, handlers, whitelist, onForbiddenSender
     const handler = Object.hasOwn(handlers, channel) ? handlers[channel] : undefined;
     if (!handler) continue;
     const ipcChannel = ipcInvokeChannel(channel);
-    ipcMain.handle(ipcChannel, async (event, request) => {
+    ipcMain.handle(ipcChannel, async (event, request, sessionToken) => {
       if (!isTrustedSender(event.senderFrame)) {
         onForbiddenSender?.(channel, event.senderFrame?.url);
         throw new ForbiddenSenderError(channel);
       }
-      return handler(request);
+      // The account session the page signed in with (auth.login answered it); the handler table checks it.
+      return handler(request, { sessionToken: typeof sessionToken === 'string' && sessionToken.length <= 128 ? sessionToken : undefined });
     });
     registered.push(ipcChannel);
   }

@@ -17,11 +17,11 @@ const bridge = createRendererBridge(ipcRenderer, apiWhitelist);
 
 const api = {
   /** One API call; the answer is { ok: true, value } or { ok: false, error } with an actionable message. */
-  invoke: bridge.invoke as <C extends Channel>(channel: C, request: CacRequest<C>) => Promise<ApiResult<CacResponse<C>>>,
+  invoke: bridge.invoke as <C extends Channel>(channel: C, request: CacRequest<C>, sessionToken?: string) => Promise<ApiResult<CacResponse<C>>>,
   /** Subscribes to an API event; call the returned function to unsubscribe. */
   on: bridge.on as <E extends CacEventName | keyof ShellEvents>(event: E, listener: (payload: BridgeEvents[E]) => void) => () => void,
   /** The HU or label volume of an open reading, as bytes (invoke answers the same for these channels). */
-  fetchBinary: bridge.fetchBinary as <C extends BinaryChannel>(channel: C, request: CacRequest<C>) => Promise<ApiResult<ArrayBuffer>>,
+  fetchBinary: bridge.fetchBinary as <C extends BinaryChannel>(channel: C, request: CacRequest<C>, sessionToken?: string) => Promise<ApiResult<ArrayBuffer>>,
 };
 
 contextBridge.exposeInMainWorld('cac', api);

@@ -56,9 +56,9 @@ export function binaryResult(payload: unknown): BinaryResult {
 export function createRendererBridge(ipc: IpcRendererLike, whitelist: ChannelWhitelist) {
   return {
     /** Calls one API channel; the answer is the handler table's result (typed errors included). */
-    async invoke(channel: string, request?: unknown): Promise<unknown> {
+    async invoke(channel: string, request?: unknown, sessionToken?: string): Promise<unknown> {
       if (!whitelist.isInvokeChannel(channel)) throw new BridgeChannelError(channel);
-      const answer = await ipc.invoke(ipcInvokeChannel(channel), request);
+      const answer = await ipc.invoke(ipcInvokeChannel(channel), request, typeof sessionToken === 'string' ? sessionToken : undefined);
       // Volumes come back as a plain ArrayBuffer whichever way IPC delivered the bytes.
       return whitelist.isBinaryChannel(channel) ? binaryResult(answer) : answer;
     },
@@ -73,9 +73,9 @@ export function createRendererBridge(ipc: IpcRendererLike, whitelist: ChannelWhi
       };
     },
     /** Fetches a volume (HU or labels) as an ArrayBuffer the page can wrap in a typed array. */
-    async fetchBinary(channel: string, request?: unknown): Promise<BinaryResult> {
+    async fetchBinary(channel: string, request?: unknown, sessionToken?: string): Promise<BinaryResult> {
       if (!whitelist.isBinaryChannel(channel)) throw new BridgeChannelError(channel);
-      return binaryResult(await ipc.invoke(ipcInvokeChannel(channel), request));
+      return binaryResult(await ipc.invoke(ipcInvokeChannel(channel), request, typeof sessionToken === 'string' ? sessionToken : undefined));
     },
   };
 }

@@ -10,7 +10,10 @@
  *   GET  /api/volume/<readingId> the HU volume, application/octet-stream
  *   GET  /api/labels/<readingId> the label volume, application/octet-stream
  *   GET  /api/events             WebSocket: events pushed as {type:"event", name, payload};
- *                                requests {type:"request", id, channel, request} -> {type:"response", id, result}
+ *                                requests {type:"request", id, channel, request, session} -> {type:"response", id, result}
+ *
+ * The launch token says the request comes from the workstation's own page; the account session
+ * (X-CAC-Session header, or `session` in a WebSocket request) says who is signed in there.
  *   GET  /*                      the renderer build (static files, strict CSP)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -69,7 +72,15 @@ const STATUS_OF_ERROR: Record<ApiErrorCode, number> = {
   internal: 500,
   unauthorized: 401,
   forbidden: 403,
+  'login-required': 401,
+  'session-locked': 423,
+  'password-change-required': 403,
+  'not-permitted': 403,
+  'bad-credentials': 401,
 };
+
+/** The signed-in session's token (from auth.login), sent by the page with every request. */
+export const SESSION_HEADER = 'x-cac-session';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -151,7 +162,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       if (binary) {
         if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, 'GET');
         const readingId = /^[0-9]{1,12}$/.test(binary[2]) ? Number(binary[2]) : binary[2];
-        return sendResult(response, await invokeChannel(options.handlers, BINARY_ROUTES[binary[1]], { readingId }), request.method === 'HEAD');
+        return sendResult(response, await invokeChannel(options.handlers, BINARY_ROUTES[binary[1]], { readingId }, callerOf(request)), request.method === 'HEAD');
       }
       if (request.method !== 'POST') return sendMethodNotAllowed(response, 'POST');
       const type = request.headers['content-type'] ?? '';
@@ -167,7 +178,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         return sendJson(response, 400, { ok: false, error: { code: 'bad-request', message: 'the request body is not valid JSON' } });
       }
       const channel = decodeSegment(path.slice('/api/'.length));
-      return sendResult(response, await invokeChannel(options.handlers, channel, payload), false);
+      return sendResult(response, await invokeChannel(options.handlers, channel, payload, callerOf(request)), false);
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, 'GET');
     return serveStatic(staticRoot, path, request.method === 'HEAD', response);
@@ -207,7 +218,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     } catch {
       message = undefined;
     }
-    const envelope = message as { type?: unknown; id?: unknown; channel?: unknown; request?: unknown } | undefined;
+    const envelope = message as { type?: unknown; id?: unknown; channel?: unknown; request?: unknown; session?: unknown } | undefined;
     const id = typeof envelope?.id === 'number' || typeof envelope?.id === 'string' ? envelope.id : null;
     let result: ApiResult<unknown>;
     if (!envelope || envelope.type !== 'request' || id === null) {
@@ -215,7 +226,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     } else if ((BINARY_CHANNELS as readonly unknown[]).includes(envelope.channel)) {
       result = { ok: false, error: { code: 'bad-request', message: `${String(envelope.channel)} answers bytes: POST /api/${String(envelope.channel)} (or GET /api/volume|labels/<readingId>)` } };
     } else {
-      result = await invokeChannel(options.handlers, envelope.channel, envelope.request);
+      result = await invokeChannel(options.handlers, envelope.channel, envelope.request, { sessionToken: typeof envelope.session === 'string' ? envelope.session : undefined });
     }
     if (client.readyState === client.OPEN) client.send(JSON.stringify({ type: 'response', id, result }));
   }
@@ -243,6 +254,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       await new Promise<void>((done) => server.close(() => done()));
     },
   };
+}
+
+/** The account session the request names (the launch token only proves it came from our page). */
+function callerOf(request: IncomingMessage): { sessionToken?: string } {
+  const header = request.headers[SESSION_HEADER];
+  return { sessionToken: typeof header === 'string' && header.length <= 128 ? header : undefined };
 }
 
 /** The request target read as a path on this host ("//etc/passwd" is a path here, not a host). */

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import type { ArchiveStore } from '../archive/archiveStore.js';
 import { ApiFailure } from '../api/apiError.js';
 import type { ReadingSessions } from '../api/readingSessions.js';
-import { SIGNING_ROLES, type NamedPacsNode, type Settings } from '../api/settings.js';
+import type { NamedPacsNode, Settings } from '../api/settings.js';
+import { actorLabel, actorRoles, currentActor } from '../auth/actor.js';
+import { SIGNING_ROLES } from '../auth/roles.js';
 import type { EmitApiEvent } from '../api/eventHub.js';
 import { ReportRepository, type EnteredRiskFactors, type ReportRecord } from '../../db/reportRepository.js';
 import type { ReadingRecord } from '../../db/readingRepository.js';
@@ -58,7 +60,7 @@ export class ReportService {
   }
 
   private get reader(): string {
-    return this.options.settings().readerName;
+    return actorLabel();
   }
 
   private exclusive<T>(reportId: number, work: () => Promise<T>): Promise<T> {
@@ -126,9 +128,8 @@ export class ReportService {
     const report = this.report(reportId);
     return this.exclusive(reportId, async () => {
       const settings = this.options.settings();
-      if (!SIGNING_ROLES.includes(settings.readerRole)) {
-        throw new ApiFailure('bad-request', `${settings.readerName} is set up as ${settings.readerRole}: only a radiologist or cardiologist can sign a report`);
-      }
+      const signerRole = SIGNING_ROLES.find((role) => actorRoles().includes(role));
+      if (!signerRole) throw new ApiFailure('not-permitted', `${actorLabel()} is not a radiologist or cardiologist: only they can sign a report`);
       const draft = this.reports.draft(reportId);
       if (!draft || draft.version !== version) {
         const signed = this.reports.version(reportId, version);
@@ -141,22 +142,22 @@ export class ReportService {
       }
       const keyImages = await this.keyImages(draft.content.reading.readingId);
       const signedAt = (this.options.now?.() ?? new Date()).toISOString();
-      const signedVersion: ReportVersion = { ...draft, status: 'signed', signedAt, signedBy: settings.readerName, contentSha256 };
+      const signedVersion: ReportVersion = { ...draft, status: 'signed', signedAt, signedBy: actorLabel(), contentSha256 };
       const files = await this.renderOutputs(signedVersion, keyImages);
       const folder = reportFolder(this.options.store.root, reportId, version);
       await writeReportFiles(folder, files).catch((error: NodeJS.ErrnoException) => {
         // Nothing is signed without its files: the reader can sign again once the disk is fixed.
         throw new ApiFailure('internal', `the report was not signed: its files could not be kept in ${folder} (${describeWriteError(error)})`);
       });
-      const stored = this.reports.sign(reportId, version, { signedBy: settings.readerName, signerRole: settings.readerRole, signedAt, contentSha256 });
+      const stored = this.reports.sign(reportId, version, { signedBy: actorLabel(), signerRole, signedAt, contentSha256 });
       if (!stored) throw new ApiFailure('conflict', `version ${version} was signed meanwhile: reload the report`);
       this.options.store.db.prepare(`UPDATE studies SET status = 'signed' WHERE study_instance_uid = ?`).run(report.studyInstanceUid);
       this.options.emit('studies.changed', { studyInstanceUids: [report.studyInstanceUid], reason: 'status' });
       this.options.store.audit.record({
-        actor: settings.readerName,
+        actor: actorLabel(),
         action: 'report-signed',
         subject: report.studyInstanceUid,
-        details: { reportId, version, role: settings.readerRole, contentSha256, amends: draft.amends?.version ?? null },
+        details: { reportId, version, role: signerRole, contentSha256, amends: draft.amends?.version ?? null },
       });
       this.changed(report, stored);
       // The signature stands whatever happens to the sending: a PACS that cannot be queued is told, and can be sent to later.
@@ -257,8 +258,7 @@ export class ReportService {
   private summary(report: ReportRecord): ReportSummary {
     const versions = this.reports.versions(report.id);
     const current = versions.find((version) => version.status === 'draft') ?? [...versions].reverse().find((version) => version.status === 'signed') ?? versions[versions.length - 1];
-    const settings = this.options.settings();
-    const allowed = SIGNING_ROLES.includes(settings.readerRole);
+    const allowed = actorRoles().some((role) => SIGNING_ROLES.includes(role));
     return {
       reportId: report.id,
       studyInstanceUid: report.studyInstanceUid,
@@ -266,7 +266,7 @@ export class ReportService {
       versions,
       current,
       currentSha256: reportContentSha256(current.content),
-      signing: allowed ? { allowed } : { allowed, reason: `${settings.readerName} is set up as ${settings.readerRole}: only a radiologist or cardiologist can sign` },
+      signing: allowed ? { allowed } : { allowed, reason: `${actorLabel()} is not a radiologist or cardiologist: only they can sign` },
       deliveries: this.options.delivery?.list({ reportId: report.id }) ?? [],
     };
   }

@@ -23,6 +23,7 @@ import { WorklistPage } from '../test/e2e/pages/worklistPage.js';
 import { CHROMIUM_ARGS, chromiumPath } from '../test/e2e/support/chromium.js';
 import { qrmInserts } from './qrmPhantom.js';
 import { budget, describeCheck, describeTimings, formatMs, formatRatio, heading, line, median, percentile, type BudgetCheck } from './stats.js';
+import { signedIn } from '../test/support/accounts.js';
 
 export const CLICK_MEDIAN_BUDGET_MS = 100;
 export const CLICK_P95_BUDGET_MS = 200;
@@ -148,7 +149,7 @@ export async function benchUiLatency(): Promise<BudgetCheck[]> {
   line('stage', 'build renderer, services, host, Chromium');
   const staticDir = await buildRenderer(join(scratch, 'renderer'));
   const services = await createServices(join(scratch, 'data'), { studyQuietMs: 60_000 });
-  const handlers = createApiHandlers(services);
+  const handlers = await signedIn(createApiHandlers(services), services);
   const host = await startBrowserHost({ handlers, events: services.events, staticDir });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   try {

@@ -18,6 +18,7 @@ import { makeTempDir } from '../../test/support/tempDir.js';
 import { freePort, startOrthanc, type RunningOrthanc } from '../../test/support/orthanc.js';
 import { createServer, type AddressInfo } from 'node:net';
 import { call, failure, type Handlers } from '../../test/support/apiCalls.js';
+import { signedIn } from '../../test/support/accounts.js';
 
 const FQM_TOTAL_AGATSTON = 966.63;
 const ARTERY_OF_INSERT = ['LM', 'LAD', 'LCX', 'RCA', 'LAD', 'RCA', 'LCX'] as const;
@@ -47,7 +48,7 @@ describe.skipIf(!haveSharedData(qrmPhantomDir))('API handler table (real archive
   beforeAll(async () => {
     temp = await makeTempDir('api');
     services = await createServices(join(temp.dir, 'data'), { studyQuietMs: 60_000, receiverHost: '127.0.0.1' });
-    handlers = createApiHandlers(services);
+    handlers = await signedIn(createApiHandlers(services), services);
     listen(services);
   }, 120_000);
 
@@ -342,7 +343,7 @@ describe.skipIf(!haveSharedData(qrmPhantomDir))('API handler table (real archive
     await handlers.shutdown();
     await services.close();
     services = await createServices(join(temp.dir, 'data'), { studyQuietMs: 60_000, receiverHost: '127.0.0.1' });
-    handlers = createApiHandlers(services);
+    handlers = await signedIn(createApiHandlers(services), services);
     const info = await call(handlers, 'app.info');
     expect(info.demoStudy).toBeUndefined(); // not the first start: nothing imported again
     expect((await call(handlers, 'settings.get')).settings.scoring.massFactor).toBe(qrmMassFactor);
@@ -370,7 +371,7 @@ describe('API handler table without the shared data: the synthetic demo study', 
   it('imports a synthetic phantom on the first start and scores its two inserts (LAD 192 + RCA 96)', async () => {
     const temp = await makeTempDir('api-demo');
     const services = await createServices(join(temp.dir, 'data'), { demoStudy: 'synthetic' });
-    const handlers = createApiHandlers(services);
+    const handlers = await signedIn(createApiHandlers(services), services);
     try {
       const info = await call(handlers, 'app.info');
       expect(info.demoStudy?.source).toBe('synthetic-phantom');
@@ -405,7 +406,7 @@ describe.skipIf(!pacsReady)('API handler table: PACS channels against a real Ort
     orthanc = await startOrthanc();
     await orthanc.upload(readdirSync(geSmartScoreDir).map((name) => join(geSmartScoreDir, name)));
     services = await createServices(join(temp.dir, 'data'), { demoStudy: false });
-    handlers = createApiHandlers(services);
+    handlers = await signedIn(createApiHandlers(services), services);
     await call(handlers, 'settings.update', {
       patch: { pacsNodes: [{ name: 'Test PACS', aeTitle: orthanc.aeTitle, host: '127.0.0.1', port: orthanc.dicomPort, dicomWebUrl: orthanc.dicomWebUrl }] },
     });

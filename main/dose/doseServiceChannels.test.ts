@@ -17,6 +17,7 @@ import { DEFAULT_REFERENCE_LEVELS } from './referenceLevels.js';
 import { CAPTURED_FROM_HEADERS, CAPTURED_FROM_RDSR, currentDoseForStudy, NO_DOSE_MESSAGE } from './doseService.js';
 import { doseServiceOf } from './doseServiceChannels.js';
 import { call, failure, type Handlers } from '../../test/support/apiCalls.js';
+import { signedIn, TEST_READER_LABEL } from '../../test/support/accounts.js';
 
 // Study Instance UIDs and values as dcmdump / dsrdump -Ph show them for the shared files.
 const SIEMENS_MULTI_STUDY = '1.3.6.1.4.1.5962.99.1.792239193.1702185591.1516915727449.3.0';
@@ -52,7 +53,7 @@ describe.skipIf(!haveSharedData(ctRdsrDir) || !haveSharedData(geSmartScoreDir))(
   beforeAll(async () => {
     temp = await makeTempDir('dose-api');
     services = await createServices(join(temp.dir, 'data'), { demoStudy: false, studyQuietMs: 600_000, receiverHost: '127.0.0.1' });
-    handlers = createApiHandlers(services);
+    handlers = await signedIn(createApiHandlers(services), services);
     await call(handlers, 'settings.update', { patch: { dose: { referenceLevels: [...DEFAULT_REFERENCE_LEVELS, FOUR_D_LEVEL] } } });
     const rdsrImport = await importFolder(services.store, ctRdsrDir);
     expect(rdsrImport.counts.stored).toBe(12);
@@ -137,7 +138,7 @@ describe.skipIf(!haveSharedData(ctRdsrDir) || !haveSharedData(geSmartScoreDir))(
     const refused = await failure(handlers, 'dose.setReason', { studyInstanceUid: TOSHIBA_DOSE_CHECK_STUDY, reason: 'not needed' });
     expect(refused).toMatchObject({ code: 'bad-request', message: expect.stringContaining('not above its reference level') });
     const view = await call(handlers, 'dose.setReason', { studyInstanceUid: SIEMENS_MULTI_STUDY, reason: 'respiratory-gated 4D planning scan' });
-    expect(view.reason).toMatchObject({ reason: 'respiratory-gated 4D planning scan', recordedBy: services.settings.get().readerName, doseRecordId: view.current!.id });
+    expect(view.reason).toMatchObject({ reason: 'respiratory-gated 4D planning scan', recordedBy: TEST_READER_LABEL, doseRecordId: view.current!.id });
     expect(view.reasonNeeded).toBe(false);
     expect(Date.parse(view.reason!.recordedAt)).not.toBeNaN();
   });
@@ -260,7 +261,7 @@ describe.skipIf(!haveSharedData(ctRdsrDir) || !haveSharedData(geSmartScoreDir))(
     expect(empty).toEqual({ studyInstanceUid: PHANTOM_STUDY, current: null, versions: [], alerts: [] });
 
     const first = await call(handlers, 'notes.save', { studyInstanceUid: PHANTOM_STUDY, baseVersion: 0, checklist: checklist() });
-    expect(first.current).toMatchObject({ version: 1, author: services.settings.get().readerName });
+    expect(first.current).toMatchObject({ version: 1, author: TEST_READER_LABEL });
     const second = await call(handlers, 'notes.save', {
       studyInstanceUid: PHANTOM_STUDY,
       baseVersion: 1,

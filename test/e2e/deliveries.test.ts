@@ -19,6 +19,7 @@ import { freePort, startOrthanc, type RunningOrthanc } from '../support/orthanc.
 import { haveTool } from '../support/sharedData.js';
 import { DeliveriesPage, type DeliveryRowView } from './pages/deliveriesPage.js';
 import { startWorkstation, takeScreenshot, type Workstation } from './support/workstation.js';
+import { signedIn } from '../support/accounts.js';
 
 const withOrthanc = haveTool('Orthanc');
 const HOSPITAL = 'Hospital PACS';
@@ -47,10 +48,9 @@ describe.skipIf(!withOrthanc)('the deliveries view: every report delivery to PAC
       demoStudy: 'synthetic',
       // Attempts 2 s, 4 s, then 8 s apart; an unreachable PACS is given up after 4 (a person retries).
       outbound: { backoff: { firstDelayMs: 2000, factor: 2, maxDelayMs: 8000 }, maxAttempts: MAX_ATTEMPTS },
+      signIn: { username: 'elind', displayName: 'Dr Eva Lind', roles: ['radiologist'] },
     });
     const changed = workstation.services.settings.update({
-      readerName: 'Dr Eva Lind',
-      readerRole: 'radiologist',
       pacsNodes: [
         { name: HOSPITAL, aeTitle: hospital.aeTitle, host: '127.0.0.1', port: hospital.dicomPort, callingAeTitle: 'CACWS' },
         { name: DOWN, aeTitle: 'PACSB', host: '127.0.0.1', port: downPort, callingAeTitle: 'CACWS' },
@@ -59,7 +59,7 @@ describe.skipIf(!withOrthanc)('the deliveries view: every report delivery to PAC
     });
     expect('problems' in changed ? changed.problems : []).toEqual([]);
     // Same services, so the same reading sessions and reports as the page's host.
-    handlers = createApiHandlers(workstation.services);
+    handlers = await signedIn(createApiHandlers(workstation.services), workstation.services, workstation.person);
     const studyInstanceUid = (await call(handlers, 'app.info')).demoStudy!.studyInstanceUid;
     const seriesInstanceUid = (await call(handlers, 'studies.series', { studyInstanceUid })).series[0].seriesInstanceUid;
     const { readingId } = await call(handlers, 'reading.open', { studyInstanceUid, seriesInstanceUid });

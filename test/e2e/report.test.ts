@@ -47,13 +47,13 @@ describe('the report in the reading view (browser mode)', () => {
 
   beforeAll(async () => {
     temp = await makeTempDir('e2e-report');
-    workstation = await startWorkstation({ demoStudy: 'synthetic' });
+    workstation = await startWorkstation({ demoStudy: 'synthetic', signIn: { username: 'elind', displayName: 'Dr Eva Lind', roles: ['radiologist'] } });
     const pacsNodes = [{ name: 'PACS down', aeTitle: 'NOBODY', host: '127.0.0.1', port: await freePort(), callingAeTitle: 'CACWS' }];
     if (withOrthanc) {
       orthanc = await startOrthanc();
       pacsNodes.unshift({ name: 'Hospital PACS', aeTitle: orthanc.aeTitle, host: '127.0.0.1', port: orthanc.dicomPort, callingAeTitle: 'CACWS' });
     }
-    const changed = workstation.services.settings.update({ readerName: READER, pacsNodes, report: { siteName: SITE, siteAddress: 'Harbour Road 1, Springfield' } });
+    const changed = workstation.services.settings.update({ pacsNodes, report: { siteName: SITE, siteAddress: 'Harbour Road 1, Springfield' } });
     expect('problems' in changed ? changed.problems : []).toEqual([]);
     page = workstation.page;
     reading = new ReadingPage(page);

@@ -17,6 +17,7 @@ import { ApiCallError, createCacClient, createHttpTransport, type HttpTransportO
 import { CONTENT_SECURITY_POLICY, startBrowserHost, type BrowserHost } from '../../main/host/browserHost.js';
 import { haveSharedData, qrmInserts, qrmPhantomDir } from '../support/sharedData.js';
 import { makeTempDir } from '../support/tempDir.js';
+import { signedIn } from '../support/accounts.js';
 
 const SECRET = 'patient list that must not leak';
 
@@ -72,7 +73,8 @@ describe('browser-mode host over HTTP and WebSocket', () => {
     await writeFile(join(temp.dir, 'secret.txt'), SECRET);
     await symlink(temp.dir, join(staticDir, 'outside'));
     services = await createServices(join(temp.dir, 'data'), { demoStudy: false, studyQuietMs: 60_000 });
-    handlers = createApiHandlers(services);
+    // Signed in as a reader: these tests are about the host; the accounts have their own (channelAccess.test.ts).
+    handlers = await signedIn(createApiHandlers(services), services);
     host = await startBrowserHost({ handlers, events: services.events, staticDir });
   }, 60_000);
 

@@ -15,6 +15,7 @@ import { startBrowserHost, type BrowserHost } from '../../main/host/browserHost.
 import { emptyChecklist } from '../../main/notes/procedureChecklist.js';
 import { ctRdsrDir, haveSharedData } from '../support/sharedData.js';
 import { makeTempDir } from '../support/tempDir.js';
+import { signedIn } from '../support/accounts.js';
 
 const SIEMENS_MULTI_STUDY = '1.3.6.1.4.1.5962.99.1.792239193.1702185591.1516915727449.3.0';
 
@@ -28,7 +29,7 @@ describe.skipIf(!haveSharedData(ctRdsrDir))('dose log and notes over the browser
   beforeAll(async () => {
     temp = await makeTempDir('dose-host');
     services = await createServices(join(temp.dir, 'data'), { demoStudy: false, studyQuietMs: 60_000 });
-    handlers = createApiHandlers(services);
+    handlers = await signedIn(createApiHandlers(services), services);
     host = await startBrowserHost({ handlers, events: services.events, staticDir: join(temp.dir, 'no-renderer') });
     client = createCacClient(createHttpTransport({ origin: host.origin, token: host.token, WebSocket: WebSocket as never }));
     // A level the Siemens 4DCT events (8.13 mGy) are above, before the study arrives.

@@ -196,7 +196,9 @@ describe('desktop packaging', () => {
       const { version } = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
       const info = await handlers['app.info']({});
       expect(info).toMatchObject({ ok: true, value: { dataDirectory: dataDir, version } });
-      expect(await handlers['studies.list']({})).toEqual({ ok: true, value: { studies: [] } });
+      // The built table enforces accounts: a fresh install asks for its first admin, patient data needs a login.
+      expect(await handlers['auth.status']({})).toEqual({ ok: true, value: { setupRequired: true, session: null } });
+      expect(await handlers['studies.list']({})).toMatchObject({ ok: false, error: { code: 'login-required' } });
       expect(existsSync(built.workerEntry)).toBe(true);
     } finally {
       await handlers.shutdown();

@@ -16,6 +16,7 @@ import { writePhantomSeries, type PhantomSeries } from '../phantom/syntheticPhan
 import { haveTool } from '../support/sharedData.js';
 import { makeTempDir } from '../support/tempDir.js';
 import { call, type Handlers } from '../support/apiCalls.js';
+import { signedIn } from '../support/accounts.js';
 
 const PATIENT = { patientName: 'CONTEXT^PAT', patientId: 'CTX-0001' };
 
@@ -54,7 +55,7 @@ describe('report context: prior study, dose, procedure notes and MESA on real se
   beforeAll(async () => {
     temp = await makeTempDir('report-context');
     services = await createServices(join(temp.dir, 'data'), { demoStudy: false });
-    handlers = createApiHandlers(services);
+    handlers = await signedIn(createApiHandlers(services), services);
     prior = await writeStudy(join(temp.dir, 'prior'), '20230515', 4, '1.2.826.0.1.3680043.8.498.5501');
     current = await writeStudy(join(temp.dir, 'current'), '20251120', 6, '1.2.826.0.1.3680043.8.498.5502');
     await importFolder(services.store, prior.dir);

@@ -16,6 +16,7 @@ import { readSrScores } from '../../main/report/dicom/readBack.js';
 import { haveTool } from '../support/sharedData.js';
 import { makeTempDir } from '../support/tempDir.js';
 import { call, failure, type Handlers } from '../support/apiCalls.js';
+import { asSession, logIn, signedIn, TEST_READER_LABEL } from '../support/accounts.js';
 
 describe('report life cycle through the API (synthetic phantom, real worker and SQLite)', () => {
   let temp: { dir: string; remove: () => Promise<void> };
@@ -29,7 +30,7 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
   beforeAll(async () => {
     temp = await makeTempDir('report-life');
     services = await createServices(join(temp.dir, 'data'), { demoStudy: 'synthetic' });
-    handlers = createApiHandlers(services);
+    handlers = await signedIn(createApiHandlers(services), services);
     studyInstanceUid = (await call(handlers, 'app.info')).demoStudy!.studyInstanceUid;
     seriesInstanceUid = (await call(handlers, 'studies.series', { studyInstanceUid })).series[0].seriesInstanceUid;
     const reading = await call(handlers, 'reading.open', { studyInstanceUid, seriesInstanceUid });
@@ -82,11 +83,10 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
   });
 
   it('only a physician signs, and only the draft as seen', async () => {
-    await call(handlers, 'settings.update', { patch: { readerRole: 'technologist' } });
-    const notAllowed = await failure(handlers, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: report.currentSha256 });
-    expect(notAllowed.message).toMatch(/only a radiologist or cardiologist can sign/);
-    expect((await call(handlers, 'report.get', { seriesInstanceUid })).report?.signing.allowed).toBe(false);
-    await call(handlers, 'settings.update', { patch: { readerRole: 'radiologist' } });
+    const technologist = asSession(createApiHandlers(services), await logIn(services.accounts, { username: 'tech', displayName: 'Tom Tech', roles: ['technologist'] }));
+    const notAllowed = await failure(technologist, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: report.currentSha256 });
+    expect(notAllowed).toMatchObject({ code: 'not-permitted', message: expect.stringMatching(/radiologist or cardiologist/) });
+    expect((await call(technologist, 'report.get', { seriesInstanceUid })).report?.signing.allowed).toBe(false);
     const unseen = await failure(handlers, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: 'f'.repeat(64) });
     expect(unseen).toMatchObject({ code: 'conflict', message: expect.stringContaining('review it again') });
   });
@@ -113,7 +113,7 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
     expect(first.ok).toBe(true);
     expect(second.ok === false && second.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('already signed') });
     report = (first as { ok: true; value: { report: ReportSummary } }).value.report;
-    expect(report.current).toMatchObject({ version: 1, status: 'signed', signedBy: services.settings.get().readerName });
+    expect(report.current).toMatchObject({ version: 1, status: 'signed', signedBy: TEST_READER_LABEL });
     expect(report.current.contentSha256).toBe(report.currentSha256);
     const folder = reportFolder(services.store.root, report.reportId, 1);
     // The synthetic phantom's key images: one axial slice per artery with calcium (LAD, RCA on the same slices) and the two calcium maps.

@@ -18,6 +18,7 @@ import { haveSharedData, haveTool, qrmInserts, qrmPhantomDir } from '../support/
 import { makeTempDir } from '../support/tempDir.js';
 import { freePort, startOrthanc, type RunningOrthanc } from '../support/orthanc.js';
 import { call, type Handlers } from '../support/apiCalls.js';
+import { signedIn } from '../support/accounts.js';
 
 const ARTERY_OF_INSERT = ['LM', 'LAD', 'LCX', 'RCA', 'LAD', 'RCA', 'LCX'] as const;
 const SR_CLASS = '1.2.840.10008.5.1.4.1.1.88.33';
@@ -50,7 +51,7 @@ describe.skipIf(!ready)('report to PACS: QRM phantom scored, signed, sent to a r
 
   const open = async () => {
     services = await createServices(dataDirectory, { outbound: QUICK_RETRY });
-    handlers = createApiHandlers(services);
+    handlers = await signedIn(createApiHandlers(services), services);
   };
   const close = async () => {
     await handlers.shutdown();

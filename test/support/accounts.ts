@@ -51,7 +51,12 @@ export function asSession(handlers: Handlers, sessionToken: string): Handlers {
   return Object.assign(bound, { readings: handlers.readings, shutdown: () => handlers.shutdown() }) as unknown as Handlers;
 }
 
+/** The person tests sign in as by default: holds every role. */
+export const TEST_READER: TestPerson = { username: 'reader', displayName: 'Dr Test Reader', roles: ALL_ROLES };
+/** How the records and the audit name TEST_READER (actorLabel). */
+export const TEST_READER_LABEL = 'Dr Test Reader (reader)';
+
 /** The table signed in as `person` (default: a reader holding every role). */
-export async function signedIn(handlers: Handlers, services: { accounts: AccountService }, person: TestPerson = { username: 'reader', displayName: 'Dr Test Reader', roles: ALL_ROLES }): Promise<Handlers> {
+export async function signedIn(handlers: Handlers, services: { accounts: AccountService }, person: TestPerson = TEST_READER): Promise<Handlers> {
   return asSession(handlers, await logIn(services.accounts, person));
 }

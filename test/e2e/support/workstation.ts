@@ -14,13 +14,25 @@ import { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
 import { buildRenderer } from '../../../scripts/buildRenderer.js';
 import { projectRoot } from '../../support/sharedData.js';
 import { makeTempDir } from '../../support/tempDir.js';
+import { logIn, TEST_READER, type TestPerson } from '../../support/accounts.js';
 
 export const screenshotDir = join(projectRoot, '.tmp', 'screenshots');
 
 export { CHROMIUM_ARGS, chromiumPath } from './chromium.js';
 
+export interface WorkstationOptions extends CreateServicesOptions {
+  /**
+   * Who the page is signed in as when it opens (default TEST_READER, holding every role): the
+   * account is created and its session token put where the page keeps it. false: the page starts
+   * at the login (or first-admin) screen.
+   */
+  signIn?: TestPerson | false;
+}
+
 export interface Workstation {
   host: BrowserHost;
+  /** The person the page was signed in as (undefined with signIn: false). */
+  person?: TestPerson;
   services: WorkstationServices;
   browser: Browser;
   page: Page;
@@ -29,7 +41,7 @@ export interface Workstation {
   close(): Promise<void>;
 }
 
-export async function startWorkstation(options: CreateServicesOptions = {}): Promise<Workstation> {
+export async function startWorkstation({ signIn = TEST_READER, ...options }: WorkstationOptions = {}): Promise<Workstation> {
   const temp = await makeTempDir('e2e');
   const staticDir = await buildRenderer(join(temp.dir, 'renderer'));
   const services = await createServices(join(temp.dir, 'data'), { studyQuietMs: 60_000, ...options });
@@ -43,8 +55,17 @@ export async function startWorkstation(options: CreateServicesOptions = {}): Pro
     if (message.type() === 'error') pageErrors.push(message.text());
   });
   await mkdir(screenshotDir, { recursive: true });
+  if (signIn) {
+    // What the login screen would do: the session token in the page's sessionStorage (renderer/api/cacClient.ts).
+    const token = await logIn(services.accounts, signIn);
+    // Once per tab: a later logout or login in the test is not undone by a reload.
+    await page.addInitScript({
+      content: `if (!sessionStorage.getItem('cac.session.set')) { sessionStorage.setItem('cac.session', ${JSON.stringify(token)}); sessionStorage.setItem('cac.session.set', '1'); }`,
+    });
+  }
   return {
     host,
+    person: signIn || undefined,
     services,
     browser,
     page,

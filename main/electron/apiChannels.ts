@@ -61,11 +61,17 @@ const INVOKE_CHANNELS = [
   'users.add',
   'users.update',
   'users.resetPassword',
+  'audit.list',
+  'audit.exportCsv',
+  'audit.exportAtna',
+  'audit.verify',
+  'backup.start',
+  'backup.verify',
 ] as const satisfies readonly Channel[];
 
 const BINARY_CHANNELS = ['reading.volume', 'reading.labels', 'report.pdf'] as const satisfies readonly BinaryChannel[];
 
-const EVENT_NAMES = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed', 'retrieve.progress', 'retrieve.done', 'report.changed', 'outbound.changed'] as const satisfies readonly CacEventName[];
+const EVENT_NAMES = ['import.progress', 'import.done', 'studies.changed', 'worker.crashed', 'reading.changed', 'retrieve.progress', 'retrieve.done', 'report.changed', 'outbound.changed', 'backup.progress', 'backup.done'] as const satisfies readonly CacEventName[];
 
 /** Shell events: the menu's File > Import Folder… hands the chosen folder to the page, which starts the import. */
 export const SHELL_EVENTS = ['shell.importFolder'] as const;

@@ -125,8 +125,14 @@ export class UserRepository {
       .run(passwordHash, mustChange ? 1 : 0, at, at, by, id);
   }
 
-  recordFailedLogin(id: number, failedLogins: number, lockedUntil: string | null): void {
-    this.db.prepare('UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?').run(failedLogins, lockedUntil, id);
+  /** One more failure in a row, counted in SQL so guesses sent at the same moment all count; answers the new count. */
+  addFailedLogin(id: number): number {
+    return this.db.prepare('UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins').pluck().get(id) as number;
+  }
+
+  /** Locks the account until then and starts the count of failures again. */
+  lockUntil(id: number, lockedUntil: string): void {
+    this.db.prepare('UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?').run(lockedUntil, id);
   }
 
   clearFailedLogins(id: number): void {

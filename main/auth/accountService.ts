@@ -195,10 +195,10 @@ export class AccountService {
       if (needsRehash(user.passwordHash)) this.users.setPassword(user.id, await hashPassword(password), user.mustChangePassword, this.isoNow(), user.username);
       return;
     }
-    const failed = user.failedLogins + 1;
+    const failed = this.users.addFailedLogin(user.id);
     const locks = failed >= MAX_FAILED_LOGINS;
     const lockedUntil = locks ? new Date(this.now() + LOCKOUT_MS).toISOString() : null;
-    this.users.recordFailedLogin(user.id, locks ? 0 : failed, lockedUntil);
+    if (lockedUntil) this.users.lockUntil(user.id, lockedUntil);
     await this.delay(FAILURE_DELAY_STEP_MS * failed);
     this.audit(who, action, { outcome: 'failure', details: { reason: 'wrong password', failedInARow: failed, ...(locks ? { lockedUntil } : {}) } });
     if (locks) throw new AuthError('account-locked', `too many wrong passwords: the account ${user.username} is locked for ${LOCKOUT_MS / 60_000} minutes`);

@@ -4,7 +4,7 @@
  * PRAGMA user_version.
  */
 import Database from 'better-sqlite3';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
 }
 
 export function openArchiveDatabase(file: string, migrations: Migration[] = readMigrations()): ArchiveDatabase {
+  createOwnerOnly(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -38,6 +39,16 @@ export function openArchiveDatabase(file: string, migrations: Migration[] = read
   db.pragma('busy_timeout = 10000');
   migrate(db, migrations);
   return db;
+}
+
+/**
+ * The database holds patient data: created 0600 before SQLite opens it, whatever the umask. SQLite
+ * gives its -wal and -shm files the database file's mode, so they are owner-only too.
+ */
+function createOwnerOnly(file: string): void {
+  if (file === ':memory:' || file === '') return;
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
 }
 
 export function migrate(db: ArchiveDatabase, migrations: Migration[]): void {

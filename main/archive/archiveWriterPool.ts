@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
-import { ArchiveWriteError, describeWriteFailure, PARTIAL_SUFFIX } from './atomicFile.js';
+import { ArchiveWriteError, describeWriteFailure, PARTIAL_SUFFIX, PATIENT_FILE_MODE, PATIENT_FOLDER_MODE } from './atomicFile.js';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -20,12 +20,12 @@ const knownFolders = new Set();
 function writeDurably(bytes, target, scratchDir, syncFolder) {
   const folder = path.dirname(target);
   if (!knownFolders.has(folder)) {
-    fs.mkdirSync(folder, { recursive: true });
+    fs.mkdirSync(folder, { recursive: true, mode: ${PATIENT_FOLDER_MODE} });
     knownFolders.add(folder);
   }
   const temporary = path.join(scratchDir, randomUUID() + ${JSON.stringify(PARTIAL_SUFFIX)});
   try {
-    const fd = fs.openSync(temporary, 'wx');
+    const fd = fs.openSync(temporary, 'wx', ${PATIENT_FILE_MODE});
     try {
       for (let written = 0; written < bytes.length; ) written += fs.writeSync(fd, bytes, written);
       // fdatasync: the data and its size; the new name is made durable by the folder fsync.
@@ -38,7 +38,7 @@ function writeDurably(bytes, target, scratchDir, syncFolder) {
     } catch (error) {
       // The folder was removed since it was cached (e.g. emptied by a recovery): make it again.
       if (error.code !== 'ENOENT') throw error;
-      fs.mkdirSync(folder, { recursive: true });
+      fs.mkdirSync(folder, { recursive: true, mode: ${PATIENT_FOLDER_MODE} });
       fs.renameSync(temporary, target);
     }
     if (syncFolder) {

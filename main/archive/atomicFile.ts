@@ -7,6 +7,13 @@ import { open } from 'node:fs/promises';
 
 export const PARTIAL_SUFFIX = '.part';
 
+/**
+ * Patient data is owner-only whatever the umask: folders 0700, files 0600. Modes are given at
+ * creation (open/mkdir), so no file is ever readable by others, even for a moment.
+ */
+export const PATIENT_FOLDER_MODE = 0o700;
+export const PATIENT_FILE_MODE = 0o600;
+
 export class ArchiveWriteError extends Error {
   constructor(
     message: string,

@@ -7,16 +7,17 @@
  * one "problem" line on stderr and an entry of `problems` in the JSON); 1 when no dose could be read
  * at all (nothing found, or only damaged reports); 2 for wrong usage.
  */
-import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { listFiles } from '../../native-worker/dicom/folderScan.js';
+import { describeFileSystemFailure } from '../../native-worker/dicom/loadIssues.js';
 import type { StudyDose } from '../dose/doseTypes.js';
 import { DEFAULT_K_FACTOR, effectiveDoseMsv, isKFactorChoice, K_FACTORS } from '../dose/effectiveDose.js';
 import { readImageDose, studyDoseFromImages, type ImageDose } from '../dose/headerDose.js';
 import { DoseReportError, readDoseReport } from '../dose/rdsrParser.js';
 import { mergeStudyDoses } from '../dose/studyDoses.js';
 import { CliError, USAGE_EXIT } from './cliError.js';
+import { MediumFileRefusal, readMediumFile } from '../import/mediumFile.js';
 
 export const DOSE_USAGE = `usage: cac dose <file-or-folder> [--json] [--k ${Object.keys(K_FACTORS).join('|')}]`;
 
@@ -42,39 +43,49 @@ export async function scanDoses(path: string, kChoice: keyof typeof K_FACTORS = 
   const reports: StudyDose[] = [];
   const imagesByStudy = new Map<string, ImageDose[]>();
   const problems: DoseProblem[] = [];
+  // One bad file is one problem naming it; every other file and study is still read.
   for (const file of files) {
     const label = relative(path, file) || file.split(/[\\/]/).pop()!;
-    const buffer = await readFile(file);
-    const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     try {
+      const bytes = await readMediumFile(file);
       const report = readDoseReport(bytes, label);
       if (report) {
         reports.push(report);
         continue;
       }
+      const image = readImageDose(bytes, label);
+      if (image) {
+        const images = imagesByStudy.get(image.studyInstanceUid) ?? [];
+        images.push(image);
+        imagesByStudy.set(image.studyInstanceUid, images);
+      }
     } catch (reason) {
-      if (!(reason instanceof DoseReportError)) throw reason;
-      problems.push({ file: label, message: reason.message });
-      continue;
-    }
-    const image = readImageDose(bytes);
-    if (image) {
-      const images = imagesByStudy.get(image.studyInstanceUid) ?? [];
-      images.push(image);
-      imagesByStudy.set(image.studyInstanceUid, images);
+      problems.push({ file: label, message: describeFileProblem(reason, label) });
     }
   }
   const withReport = new Set(reports.map((report) => report.studyInstanceUid));
   for (const [studyInstanceUid, images] of imagesByStudy) {
     if (withReport.has(studyInstanceUid)) continue;
-    const fromHeaders = studyDoseFromImages(images);
-    if (fromHeaders) reports.push(fromHeaders);
+    try {
+      const fromHeaders = studyDoseFromImages(images);
+      if (fromHeaders) reports.push(fromHeaders);
+    } catch (reason) {
+      problems.push({ file: `study ${studyInstanceUid}`, message: `study ${studyInstanceUid}: its dose cannot be estimated from the image headers (${(reason as Error).message})` });
+    }
   }
   const { kFactor, source } = K_FACTORS[kChoice];
+  // Ranges are checked when read, so the sum of a study is finite and not negative.
   const studies = mergeStudyDoses(reports)
     .map((study) => ({ ...study, effectiveDoseMsv: effectiveDoseMsv(study.dlpTotalMgyCm, kFactor), kFactor, kFactorSource: source }))
     .sort((a, b) => (a.studyDate ?? '').localeCompare(b.studyDate ?? '') || a.studyInstanceUid.localeCompare(b.studyInstanceUid));
   return { studies, problems };
+}
+
+function describeFileProblem(reason: unknown, label: string): string {
+  if (reason instanceof DoseReportError || reason instanceof MediumFileRefusal) return reason.message;
+  const why = describeFileSystemFailure(reason);
+  if (why) return `${label}: cannot be read: ${why}`;
+  return `${label}: the file is damaged and cannot be read (no dose was taken from it); copy it again from the scanner or PACS`;
 }
 
 export async function doseCommand(args: string[], out: (text: string) => void): Promise<void> {

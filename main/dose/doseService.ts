@@ -105,11 +105,15 @@ export class DoseService {
       return readDoseReport(await readFile(this.store.absolutePath(path)), label);
     } catch (reason) {
       if (!(reason instanceof DoseReportError)) throw reason;
-      const list = this.problems.get(studyInstanceUid) ?? [];
-      if (!list.includes(reason.message)) list.push(reason.message);
-      this.problems.set(studyInstanceUid, list);
+      this.noteProblem(studyInstanceUid, reason.message);
       return null;
     }
+  }
+
+  private noteProblem(studyInstanceUid: string, message: string): void {
+    const list = this.problems.get(studyInstanceUid) ?? [];
+    if (!list.includes(message)) list.push(message);
+    this.problems.set(studyInstanceUid, list);
   }
 
   /** Merge dose reports of one study with its recorded RDSR dose; a new record only when something was added. */
@@ -168,7 +172,14 @@ export class DoseService {
     const images: ImageDose[] = [];
     for (const instance of instances) {
       if (instance.sopClassUid.startsWith(SR_CLASS_PREFIX)) continue;
-      const image = readImageDose(await readFile(this.store.absolutePath(instance.path)));
+      let image: ImageDose | null;
+      try {
+        image = readImageDose(await readFile(this.store.absolutePath(instance.path)), instance.sopInstanceUid);
+      } catch (reason) {
+        if (!(reason instanceof DoseReportError)) throw reason;
+        this.noteProblem(studyInstanceUid, reason.message);
+        continue;
+      }
       if (image && image.studyInstanceUid === studyInstanceUid) images.push(image);
     }
     const fromHeaders = images.length ? studyDoseFromImages(images) : null;

@@ -7,6 +7,8 @@ import { hasPart10Prefix } from '../../native-worker/dicom/dicomFile.js';
 import { CT_IMAGE_STORAGE } from '../../native-worker/dicom/sliceHeader.js';
 import type { DoseEvent, StudyDose } from './doseTypes.js';
 import { text } from './srContent.js';
+import { DOSE_RANGES, outOfRange, type DoseRange } from './doseRanges.js';
+import { DoseReportError } from './rdsrParser.js';
 
 /** The dose facts of one CT image. */
 export interface ImageDose {
@@ -50,14 +52,41 @@ function number(dataSet: dicomParser.DataSet, tag: string, index = 0): number | 
 function ctdivolOf(dataSet: dicomParser.DataSet): number | null {
   const element = dataSet.elements.x00189345;
   if (!element || element.length === 0) return null;
-  if (element.vr === 'DS') return number(dataSet, 'x00189345');
+  // Present but not a finite number (NaN, infinity) stays NaN, so the range check refuses it.
+  if (element.vr === 'DS') return number(dataSet, 'x00189345') ?? Number.NaN;
   if (element.length !== 8) return null;
   const value = dataSet.double('x00189345');
-  return value !== undefined && Number.isFinite(value) ? value : null;
+  return value !== undefined ? value : null;
 }
 
-/** Null for anything that is not a classic CT image with its UIDs (an SR, a DICOMDIR, not DICOM). */
-export function readImageDose(bytes: Uint8Array): ImageDose | null {
+/**
+ * Null for anything that is not a classic CT image with its UIDs (an SR, a DICOMDIR, not DICOM).
+ * A damaged header, or a dose value outside its physical range (doseRanges.ts), is a
+ * DoseReportError naming `fileLabel`: the image's dose is not used.
+ */
+export function readImageDose(bytes: Uint8Array, fileLabel = 'a CT image'): ImageDose | null {
+  let image: ImageDose | null;
+  try {
+    image = readImageDoseFields(bytes);
+  } catch {
+    throw new DoseReportError(fileLabel, 'the image header is damaged and cannot be read (no dose was taken from it); copy it again from the scanner or PACS');
+  }
+  if (!image) return null;
+  const checks: Array<[string, number | null, DoseRange]> = [
+    ['CTDIvol (0018,9345)', image.ctdivolMgy, DOSE_RANGES.ctdivolMgy],
+    ['KVP (0018,0060)', image.kvp, DOSE_RANGES.kvp],
+    ['X-Ray Tube Current (0018,1151)', image.tubeCurrentMa, DOSE_RANGES.tubeCurrentMa],
+    ['Exposure Time (0018,1150)', image.exposureTimeS, DOSE_RANGES.exposureTimeS],
+    ['Slice Thickness (0018,0050)', image.sliceThicknessMm, DOSE_RANGES.sliceThicknessMm],
+  ];
+  for (const [label, value, range] of checks) {
+    const refusal = value === null ? null : outOfRange(label, value, range);
+    if (refusal) throw new DoseReportError(fileLabel, `${refusal}; the image's dose is not used`);
+  }
+  return image;
+}
+
+function readImageDoseFields(bytes: Uint8Array): ImageDose | null {
   if (bytes.length < 8) return null;
   const dataSet = parseHeader(bytes);
   if (!dataSet || text(dataSet, 'x00080016') !== CT_IMAGE_STORAGE) return null;

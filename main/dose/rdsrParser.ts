@@ -6,9 +6,10 @@
  * is wrong.
  */
 import dicomParser from 'dicom-parser';
-import { hasPart10Prefix, inflateDataSet, truncatedElement } from '../../native-worker/dicom/dicomFile.js';
+import { describeParseFailure, hasPart10Prefix, inflateDataSet, truncatedElement } from '../../native-worker/dicom/dicomFile.js';
 import { isoDate } from '../../native-worker/dicom/dicomDate.js';
 import type { DoseCheckAlert, DoseEvent, DosePhantom, StudyDose } from './doseTypes.js';
+import { DOSE_RANGES, outOfRange, type DoseRange } from './doseRanges.js';
 import {
   codedValue,
   codeMatches,
@@ -16,6 +17,7 @@ import {
   documentTitle,
   findChild,
   findChildren,
+  hasMeasuredValue,
   measurement,
   text,
   textValue,
@@ -114,8 +116,7 @@ function parseLeniently(bytes: Uint8Array): { dataSet: dicomParser.DataSet | nul
     return { dataSet, failure: truncatedElement(dataSet) };
   } catch (reason) {
     const partial = (reason as { dataSet?: dicomParser.DataSet })?.dataSet ?? null;
-    const raw = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : String((reason as { exception?: unknown })?.exception ?? reason);
-    return { dataSet: partial, failure: `${bytes.length} bytes, the data set cannot be read to its end: ${raw.replace(/^dicomParser\.\w+: /, '')}` };
+    return { dataSet: partial, failure: `${bytes.length} bytes, the data set cannot be read to its end: ${describeParseFailure(reason)}` };
   }
 }
 
@@ -127,6 +128,16 @@ function isCtDoseReport(dataSet: dicomParser.DataSet): boolean {
 }
 
 export function readDoseReport(bytes: Uint8Array, fileLabel: string): StudyDose | null {
+  try {
+    return readDoseReportOrThrow(bytes, fileLabel);
+  } catch (reason) {
+    if (reason instanceof DoseReportError) throw reason;
+    // The parser's own exceptions (an element running past the end...) are not for a technologist.
+    throw new DoseReportError(fileLabel, 'the file is damaged and cannot be read (no dose was taken from it); copy it again from the scanner or PACS');
+  }
+}
+
+function readDoseReportOrThrow(bytes: Uint8Array, fileLabel: string): StudyDose | null {
   if (bytes.length < 8) return null;
   const { dataSet, failure } = parseLeniently(bytes);
   if (!dataSet || !isCtDoseReport(dataSet)) return null;
@@ -154,7 +165,7 @@ export function readDoseReport(bytes: Uint8Array, fileLabel: string): StudyDose 
   const alerts = acquisitions.flatMap((acquisition, index) => readAlerts(acquisition, events[index].irradiationEventUid, index + 1, fail));
 
   const totalItem = accumulated ? findChild(accumulated.children, C.dlpTotal) : undefined;
-  let dlpTotalMgyCm = totalItem ? quantity(totalItem, 'mGyCm', 'CT Dose Length Product Total (113813)', fail) : null;
+  let dlpTotalMgyCm = totalItem ? quantity(totalItem, 'mGyCm', 'CT Dose Length Product Total (113813)', fail, DOSE_RANGES.dlpMgyCm) : null;
   if (dlpTotalMgyCm === null) dlpTotalMgyCm = sumOrNull(events.map((event) => event.dlpMgyCm));
 
   const scopeStudyUid = items.flatMap((item) => item.children).find((child) => codeMatches(child.concept, C.studyUid));
@@ -181,16 +192,25 @@ export function readDoseReport(bytes: Uint8Array, fileLabel: string): StudyDose 
 
 type Fail = (problem: string) => never;
 
-/** A NUM item in the unit of the field name; a unit that cannot be converted is refused, not guessed. */
-function quantity(item: ContentItem | undefined, unit: Unit, label: string, fail: Fail): number | null {
+/**
+ * A NUM item in the unit of the field name; a unit that cannot be converted is refused, not guessed,
+ * and so is a value outside the quantity's physical range (doseRanges.ts) or one that is not a number.
+ */
+function quantity(item: ContentItem | undefined, unit: Unit, label: string, fail: Fail, range: DoseRange): number | null {
   const measured = measurement(item);
-  if (!measured) return null;
+  if (!measured) {
+    if (hasMeasuredValue(item)) fail(`${label} is not a number; the dose report is refused`);
+    return null;
+  }
   const factors: Record<string, number> = UNITS[unit];
   const factor = factors[measured.unit];
   if (factor === undefined) {
     fail(`${label} is given in "${measured.unit || 'no unit'}", expected ${Object.keys(factors)[0]}`);
   }
-  return measured.value * factor;
+  const value = measured.value * factor;
+  const refusal = outOfRange(label, value, range);
+  if (refusal) fail(`${refusal}; the dose report is refused`);
+  return value;
 }
 
 function readEvent(acquisition: ContentItem, ordinal: number, fail: Fail): DoseEvent {
@@ -200,17 +220,17 @@ function readEvent(acquisition: ContentItem, ordinal: number, fail: Fail): DoseE
   const parameters = findChild(children, C.parameters)?.children ?? [];
   const sources = findChildren(parameters, C.sourceParameters);
   // Dual-source scanners report each tube: the higher kVp and current describe the event.
-  const perSource = (known: KnownCode, unit: Unit, label: string) =>
-    maxOrNull(sources.map((source) => quantity(findChild(source.children, known), unit, `${where}: ${label}`, fail)));
+  const perSource = (known: KnownCode, unit: Unit, label: string, range: DoseRange) =>
+    maxOrNull(sources.map((source) => quantity(findChild(source.children, known), unit, `${where}: ${label}`, fail, range)));
   const dose = findChild(children, C.ctDose);
 
   let ctdivolMgy: number | null = null;
   let dlpMgyCm: number | null = null;
   let phantom: DosePhantom | null = null;
   if (dose) {
-    ctdivolMgy = quantity(findChild(dose.children, C.ctdivol), 'mGy', `${where}: Mean CTDIvol (113830)`, fail);
+    ctdivolMgy = quantity(findChild(dose.children, C.ctdivol), 'mGy', `${where}: Mean CTDIvol (113830)`, fail, DOSE_RANGES.ctdivolMgy);
     if (ctdivolMgy === null) fail(`${where} has no Mean CTDIvol (113830)`);
-    dlpMgyCm = quantity(findChild(dose.children, C.dlp), 'mGyCm', `${where}: DLP (113838)`, fail);
+    dlpMgyCm = quantity(findChild(dose.children, C.dlp), 'mGyCm', `${where}: DLP (113838)`, fail, DOSE_RANGES.dlpMgyCm);
     if (dlpMgyCm === null) fail(`${where} has no DLP (113838)`);
     phantom = phantomOf(codedValue(findChild(dose.children, C.phantom)));
   } else if (acquisitionType && !codeMatches(acquisitionType, C.constantAngle)) {
@@ -223,10 +243,10 @@ function readEvent(acquisition: ContentItem, ordinal: number, fail: Fail): DoseE
     ctdivolMgy,
     dlpMgyCm,
     phantom,
-    kvp: perSource(C.kvp, 'kV', 'KVP (113733)'),
-    tubeCurrentMa: perSource(C.tubeCurrent, 'mA', 'X-Ray Tube Current (113734)'),
-    exposureTimeS: quantity(findChild(parameters, C.exposureTime), 's', `${where}: Exposure Time (113824)`, fail),
-    scanLengthMm: quantity(findChild(parameters, C.scanLength), 'mm', `${where}: Scanning Length (113825)`, fail),
+    kvp: perSource(C.kvp, 'kV', 'KVP (113733)', DOSE_RANGES.kvp),
+    tubeCurrentMa: perSource(C.tubeCurrent, 'mA', 'X-Ray Tube Current (113734)', DOSE_RANGES.tubeCurrentMa),
+    exposureTimeS: quantity(findChild(parameters, C.exposureTime), 's', `${where}: Exposure Time (113824)`, fail, DOSE_RANGES.exposureTimeS),
+    scanLengthMm: quantity(findChild(parameters, C.scanLength), 'mm', `${where}: Scanning Length (113825)`, fail, DOSE_RANGES.scanLengthMm),
     acquisitionType: acquisitionType?.meaning || null,
     protocol: textValue(findChild(children, C.protocol)),
     targetRegion: codedValue(findChild(children, C.targetRegion))?.meaning || null,
@@ -258,9 +278,10 @@ function readAlerts(acquisition: ContentItem, irradiationEventUid: string | null
     for (const [quantityName, configuredCode, levelCode, estimateCode, unit] of checks) {
       // Some writers (Spectrum Dynamics) add estimates with no level configured: nothing was crossed.
       if (isNo(codedValue(findChild(children, configuredCode)))) continue;
-      const forwardEstimate = quantity(findChild(children, estimateCode), unit, `${where}: ${estimateCode.meaning} (${estimateCode.value})`, fail);
+      const range = unit === 'mGy' ? DOSE_RANGES.accumulatedCtdivolMgy : DOSE_RANGES.accumulatedDlpMgyCm;
+      const forwardEstimate = quantity(findChild(children, estimateCode), unit, `${where}: ${estimateCode.meaning} (${estimateCode.value})`, fail, range);
       if (forwardEstimate === null) continue;
-      const levelValue = quantity(findChild(children, levelCode), unit, `${where}: ${levelCode.meaning} (${levelCode.value})`, fail);
+      const levelValue = quantity(findChild(children, levelCode), unit, `${where}: ${levelCode.meaning} (${levelCode.value})`, fail, range);
       alerts.push({ kind, quantity: quantityName, levelValue, forwardEstimate, reason, person, irradiationEventUid });
     }
   };

@@ -120,6 +120,12 @@ export interface Measurement {
  * The value of a NUM item: Numeric Value (DS; a multi-valued DS gives its first value) or the
  * Floating Point Value beside it. Null when the item carries no value (e.g. a Numeric Value Qualifier).
  */
+/** True when the item holds a numeric value at all, even one that is not a finite number. */
+export function hasMeasuredValue(item: ContentItem | undefined): boolean {
+  const measured = item?.dataSet.elements[MEASURED_VALUE_SEQUENCE]?.items?.[0]?.dataSet;
+  return measured !== undefined && (measured.elements.x0040a30a !== undefined || measured.elements.x0040a161 !== undefined);
+}
+
 export function measurement(item: ContentItem | undefined): Measurement | null {
   const measured = item?.dataSet.elements[MEASURED_VALUE_SEQUENCE]?.items?.[0]?.dataSet;
   if (!measured) return null;

@@ -170,7 +170,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
         return sendJson(response, 415, { ok: false, error: { code: 'bad-request', message: 'send the request as application/json' } });
       }
       const body = await readBody(request);
-      if (body === 'too-large') return sendJson(response, 413, { ok: false, error: { code: 'bad-request', message: `a request has at most ${MAX_BODY_BYTES} bytes` } });
+      if (body === 'too-large') return sendJson(response, 413, { ok: false, error: { code: 'bad-request', message: `the request is too large: at most ${MAX_BODY_BYTES / 1024 / 1024} MiB is accepted` } });
       let payload: unknown;
       try {
         payload = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));

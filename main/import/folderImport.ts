@@ -3,12 +3,15 @@
  * a DICOMDIR references) is read and handed to the archive; bad files go to quarantine with the
  * reason and the import goes on. Progress can drive a progress bar; an AbortSignal cancels.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ArchiveStore, IngestOutcome } from '../archive/archiveStore.js';
 import { listFiles } from '../../native-worker/dicom/folderScan.js';
+import { describeFileSystemFailure } from '../../native-worker/dicom/loadIssues.js';
 import type { ImportCounts } from '../../db/importJobRepository.js';
-import { filesReferencedByDicomdir } from './dicomdir.js';
+import { readDicomdirReferences } from './dicomdir.js';
+import { MediumFileRefusal, readMediumFile } from './mediumFile.js';
+import { actorLabel } from '../auth/actor.js';
 
 export interface ImportProgress extends ImportCounts {
   bytesTotal: number;
@@ -39,7 +42,7 @@ export interface FolderImportOptions {
 
 export async function importFolder(store: ArchiveStore, path: string, options: FolderImportOptions = {}): Promise<ImportSummary> {
   const jobId = store.importJobs.start('folder', path);
-  store.audit.record({ actor: 'import', action: 'import-started', subject: path, details: { importJobId: jobId } });
+  store.audit.record({ actor: actorLabel(), action: 'import-started', subject: path, details: { importJobId: jobId } });
   const notes: string[] = [];
   const counts: ImportCounts = { filesTotal: 0, filesDone: 0, bytesDone: 0, stored: 0, duplicates: 0, conflicts: 0, quarantined: 0 };
   const quarantined: ImportSummary['quarantined'] = [];
@@ -67,7 +70,20 @@ export async function importFolder(store: ArchiveStore, path: string, options: F
       while (next < files.length) {
         options.signal?.throwIfAborted();
         const file = files[next++];
-        const bytes = await readFile(file).then((buffer) => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), () => new Uint8Array(0));
+        let bytes: Uint8Array;
+        try {
+          bytes = await readMediumFile(file);
+        } catch (reason) {
+          // A pipe, device or oversized file is a note, never read and never quarantined.
+          if (reason instanceof MediumFileRefusal) {
+            notes.push(reason.message);
+            counts.filesDone++;
+            report(file);
+            continue;
+          }
+          // Unreadable (gone, no permission): quarantined as an empty object with the reason, as before.
+          bytes = new Uint8Array(0);
+        }
         const size = bytes.length;
         const outcome = await store.ingest(bytes, { name: file, source: `folder ${path}`, importJobId: jobId, handOverBytes: true });
         tally(outcome, file);
@@ -86,7 +102,8 @@ export async function importFolder(store: ArchiveStore, path: string, options: F
       status = 'cancelled';
     } else {
       status = 'failed';
-      error = reason instanceof Error ? reason.message : String(reason);
+      const why = describeFileSystemFailure(reason);
+      error = why ? `${path} cannot be imported: ${why}` : reason instanceof Error ? reason.message : String(reason);
     }
   }
 
@@ -112,7 +129,7 @@ export async function importFolder(store: ArchiveStore, path: string, options: F
   }
 
   store.importJobs.finish(jobId, status, counts, error);
-  store.audit.record({ actor: 'import', action: `import-${status}`, subject: path, details: { importJobId: jobId, ...counts } });
+  store.audit.record({ actor: actorLabel(), action: `import-${status}`, outcome: status === 'failed' ? 'failure' : 'success', subject: path, details: { importJobId: jobId, studyInstanceUids: [...studies], ...counts } });
   return { importJobId: jobId, status, studies: studies.size, series: series.size, counts, quarantined, conflicts, notes, error };
 }
 
@@ -126,10 +143,10 @@ async function filesToImport(path: string, notes: string[]): Promise<string[]> {
       continue;
     }
     try {
-      const referenced = await filesReferencedByDicomdir(file);
-      const present = await Promise.all(referenced.map((ref) => stat(ref).then(() => true, () => false)));
-      referenced.forEach((ref, index) => (present[index] ? files.add(ref) : notes.push(`${file} lists ${ref}, which is not on the medium`)));
-      notes.push(`${file}: DICOMDIR read, ${referenced.length} files referenced`);
+      const references = await readDicomdirReferences(file);
+      for (const ref of references.files) files.add(ref);
+      notes.push(...references.notes);
+      notes.push(`${file}: DICOMDIR read, ${references.referenced} files referenced`);
     } catch (reason) {
       notes.push(`${file}: DICOMDIR could not be read (${(reason as Error).message}); the folder is imported file by file`);
     }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { PARTIAL_SUFFIX, syncDirectory } from '../archive/atomicFile.js';
+import { PARTIAL_SUFFIX, PATIENT_FILE_MODE, syncDirectory } from '../archive/atomicFile.js';
 
 export type DurableWriteResult = 'written' | 'identical' | 'different';
 
@@ -22,7 +22,8 @@ export async function writeFileDurably(target: string, bytes: Uint8Array, option
     if (existing) return Buffer.compare(existing, bytes) === 0 ? 'identical' : 'different';
   }
   const temporary = join(folder, `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}${PARTIAL_SUFFIX}`);
-  const handle = await open(temporary, 'wx');
+  // Patient data: owner-only whatever the umask.
+  const handle = await open(temporary, 'wx', PATIENT_FILE_MODE);
   try {
     await handle.writeFile(bytes);
     await handle.sync();

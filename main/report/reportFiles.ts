@@ -34,7 +34,7 @@ export function reportFolder(archiveRoot: string, reportId: number, version: num
 
 /** Written before the signature is committed: a sign that failed before its commit may leave files, which the next sign replaces. */
 export async function writeReportFiles(folder: string, files: ReportFiles): Promise<void> {
-  await mkdir(folder, { recursive: true });
+  await mkdir(folder, { recursive: true, mode: 0o700 });
   for (const { name, bytes } of reportFileEntries(files)) await writeFileDurably(join(folder, name), bytes, { replace: true });
 }
 

@@ -39,11 +39,25 @@ function looksLikeRawImplicitDataSet(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && bytes[0] === 0x08 && bytes[1] === 0x00 && bytes[3] === 0x00;
 }
 
-function describeParseFailure(reason: unknown): string {
+function rawParseFailure(reason: unknown): string {
   if (reason instanceof Error) return reason.message;
   if (typeof reason === 'string') return reason;
   if (reason && typeof reason === 'object' && 'exception' in reason) return String((reason as { exception: unknown }).exception);
   return String(reason);
+}
+
+/**
+ * What a dicom-parser exception means, in words a technologist can act on; its own text
+ * ("dicomParser.readFixedString: attempt to read past end of buffer") is never shown.
+ */
+export function describeParseFailure(reason: unknown): string {
+  const raw = rawParseFailure(reason);
+  if (/past end of buffer|buffer overread|beyond the end|out of range|offset is outside/i.test(raw)) return 'it ends in the middle of an element';
+  if (/inflate|deflate|zlib|incorrect header check|invalid (block|stored|distance)/i.test(raw)) return 'its compressed (deflated) data set cannot be unpacked';
+  if (/basic offset table|fragment|encapsulated/i.test(raw)) return 'its compressed pixel data is malformed';
+  if (/sequence|item|delimit/i.test(raw)) return 'a sequence in it is malformed';
+  if (/transfer syntax/i.test(raw)) return 'its transfer syntax cannot be read';
+  return 'its contents do not follow the DICOM format';
 }
 
 /**

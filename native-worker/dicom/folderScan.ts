@@ -4,8 +4,8 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readDicomHeader } from './dicomFile.js';
-import { DicomLoadError, type LoadIssue } from './loadIssues.js';
+import { describeParseFailure, readDicomHeader } from './dicomFile.js';
+import { DicomLoadError, describeFileSystemFailure, type LoadIssue } from './loadIssues.js';
 import {
   CT_IMAGE_STORAGE,
   ENHANCED_CT_IMAGE_STORAGE,
@@ -113,8 +113,8 @@ async function classifyFile(file: string): Promise<Classified> {
     if (reason instanceof DicomLoadError) {
       return { issue: { ...reason.toIssue(), severity: reason.code === 'not-dicom' ? 'note' : 'error' } };
     }
-    const message = reason instanceof Error ? reason.message : String(reason);
-    return { issue: { code: 'unreadable-file', severity: 'error', message: `${file} cannot be read: ${message}`, file } };
+    const why = describeFileSystemFailure(reason) ?? describeParseFailure(reason);
+    return { issue: { code: 'unreadable-file', severity: 'error', message: `${file} cannot be read: ${why}`, file } };
   }
 }
 

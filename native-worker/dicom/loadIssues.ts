@@ -12,6 +12,7 @@ export type LoadIssueCode =
   | 'truncated-file'
   | 'unsupported-transfer-syntax'
   | 'unsupported-pixel-format'
+  | 'implausible-header'
   // about the series as an acquisition (CLINICAL.md 2.1)
   | 'missing-slice'
   | 'unequal-spacing'
@@ -37,6 +38,30 @@ export interface LoadIssue {
   message: string;
   /** The file the issue is about, when it is about one file. */
   file?: string;
+}
+
+/** Why a file could not be read from disk, in words (not "EACCES: permission denied, open ..."). */
+export function describeFileSystemFailure(reason: unknown): string | undefined {
+  switch ((reason as NodeJS.ErrnoException | undefined)?.code) {
+    case 'ENOENT':
+      return 'it does not exist (removed or renamed while being read?)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'there is no permission to read it';
+    case 'EISDIR':
+      return 'it is a folder';
+    case 'ENOTDIR':
+      return 'it is not a folder';
+    case 'EIO':
+      return 'the disk reports a read error (a damaged CD or disk?)';
+    case 'ELOOP':
+      return 'it is a link that points to itself';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many files are open at once; try again';
+    default:
+      return undefined;
+  }
 }
 
 /** An error that stops a load. It carries the issue so callers can show it as is. */

@@ -17,6 +17,8 @@ export interface OrderedSeries {
 const ORIENTATION_TOLERANCE = 1e-3;
 /** Two slices closer than this along the normal are the same position. */
 const SAME_POSITION_MM = 0.01;
+/** The median distance between slices above which a stack is not one CT acquisition. */
+const MAX_SLICE_INCREMENT_MM = 20;
 
 function formatMm(value: number): string {
   return `${Number(value.toFixed(3))}`;
@@ -88,6 +90,15 @@ export function orderSeries(slices: SliceHeader[]): OrderedSeries {
   }
 
   const incrementsMm = placed.slice(1).map((entry, k) => entry.position - placed[k].position);
+  const incrementMm = nominalIncrement(incrementsMm, first.sliceThicknessMm);
+  // The Agatston factor scales with the increment: positions metres apart are nonsense, not a scan.
+  if (!(incrementMm > 0 && incrementMm <= MAX_SLICE_INCREMENT_MM)) {
+    throw new DicomLoadError(
+      'implausible-header',
+      `${seriesName}: its Image Position (Patient) (0020,0032) values put the slices ${formatMm(incrementMm)} mm apart (must be above 0 and at most ${MAX_SLICE_INCREMENT_MM} mm, e.g. ${placed[0].slice.file}): the series is refused rather than scored wrongly`,
+      placed[0].slice.file,
+    );
+  }
   const sliceOrigins = new Float64Array(3 * placed.length);
   placed.forEach((entry, k) => sliceOrigins.set(entry.slice.imagePositionPatient as Vec3, 3 * k));
   const geometry: VolumeGeometry = {
@@ -100,7 +111,7 @@ export function orderSeries(slices: SliceHeader[]): OrderedSeries {
     normal,
     sliceOrigins,
     slicePositionsMm: Float64Array.from(placed, (entry) => entry.position),
-    sliceIncrementMm: nominalIncrement(incrementsMm, first.sliceThicknessMm),
+    sliceIncrementMm: incrementMm,
   };
   return { slices: placed.map((entry) => entry.slice), geometry, incrementsMm };
 }

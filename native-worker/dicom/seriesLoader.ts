@@ -6,6 +6,7 @@
 import { readDicomFile } from './dicomFile.js';
 import { checkAcquisition } from './acquisitionChecks.js';
 import { checkContrast } from './contrastCheck.js';
+import { implausibleHeaderError, implausibleRescaleError } from './headerPlausibility.js';
 import { huStorageFor, rescaleSlice, type HuArray } from './huRescale.js';
 import { DicomLoadError, type LoadIssue } from './loadIssues.js';
 import { decodeFrame, frameBytesFromDataSet } from './pixelDecoders.js';
@@ -43,6 +44,10 @@ export interface LoadOptions {
 const READ_AHEAD = 4;
 
 export async function loadSeries(headers: SliceHeader[], options: LoadOptions = {}): Promise<LoadedSeries> {
+  // Nonsense in the header (slope 0, High Bit 0, negative thickness...) refuses the series before
+  // any of it is used: a wrong score is worse than none.
+  const implausible = headers.find((header) => header.implausibleValues?.length);
+  if (implausible) throw implausibleHeaderError(implausible.file, implausible.implausibleValues!);
   const ordered = orderSeries(headers);
   const { geometry, slices } = ordered;
   for (const slice of slices) checkPixelFormat(slice);
@@ -73,12 +78,15 @@ export async function loadSeries(headers: SliceHeader[], options: LoadOptions = 
     options.onProgress?.(k + 1, slices.length);
   }
 
+  const rescaleRefusal = implausibleRescaleError(hu, clamped, slices[0]);
+  if (rescaleRefusal) throw rescaleRefusal;
   const issues: LoadIssue[] = [...checkAcquisition(ordered), ...checkContrast(hu, geometry)];
   if (clamped > 0) {
     issues.push({
       code: 'hu-clamped',
       severity: 'note',
-      message: `${clamped} pixels above 32767 HU or below -32768 HU were clamped (metal); calcium scores are not affected`,
+      // Clamped values stay above every threshold: Agatston and volume are exact, mass is a lower bound.
+      message: `${clamped} pixels above 32767 HU or below -32768 HU were clamped (metal); Agatston and volume scores are not affected, the mass of a lesion touching them is underestimated`,
     });
   }
   const first = slices[0];

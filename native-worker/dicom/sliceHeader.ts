@@ -4,6 +4,7 @@
  */
 import type { DataSet } from './dicomFile.js';
 import type { Vec3 } from '../geometry/volumeGeometry.js';
+import { findImplausibleValues, type ImplausibleValue } from './headerPlausibility.js';
 
 export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 export const ENHANCED_CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2.1';
@@ -56,6 +57,8 @@ export interface SliceHeader {
   massFactorDevice?: number[];
   /** (0018,9351) Calcium Scoring Mass Factor Patient. */
   massFactorPatient?: number;
+  /** Values out of their physical range (headerPlausibility.ts): the series is refused when loaded. */
+  implausibleValues?: ImplausibleValue[];
 }
 
 /** A string attribute, trimmed; undefined when absent or empty. */
@@ -110,6 +113,7 @@ export function readSliceHeader(dataSet: DataSet, file: string, fileSizeBytes: n
   const spacing = decimals(dataSet, 'x00280030');
   const position = decimals(dataSet, 'x00200032');
   const orientation = decimals(dataSet, 'x00200037');
+  const implausibleValues = findImplausibleValues(dataSet);
   return {
     file,
     fileSizeBytes,
@@ -154,5 +158,6 @@ export function readSliceHeader(dataSet: DataSet, file: string, fileSizeBytes: n
     pixelPaddingRangeLimit: pixelValue16(dataSet, 'x00280121', pixelRepresentation === 1),
     massFactorDevice: floats(dataSet, 'x00189352'),
     massFactorPatient: floats(dataSet, 'x00189351')?.[0],
+    ...(implausibleValues.length > 0 ? { implausibleValues } : {}),
   };
 }

@@ -5,18 +5,20 @@
  * to quarantine with the reason. Nothing received is lost.
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { openArchiveDatabase, type ArchiveDatabase } from '../../db/archiveDatabase.js';
 import { ArchiveConflictError, ArchiveRepository, type InstanceRecord } from '../../db/archiveRepository.js';
-import { AuditRepository } from '../../db/auditRepository.js';
+import { AuditTrail } from '../audit/auditTrail.js';
 import { ImportJobRepository } from '../../db/importJobRepository.js';
 import { QuarantineRepository } from '../../db/quarantineRepository.js';
 import { DicomLoadError } from '../../native-worker/dicom/loadIssues.js';
+import { describeParseFailure } from '../../native-worker/dicom/dicomFile.js';
 import { readArchiveHeader, type ArchiveHeader } from './archiveHeader.js';
-import { PARTIAL_SUFFIX, syncDirectory } from './atomicFile.js';
+import { PARTIAL_SUFFIX, PATIENT_FOLDER_MODE, syncDirectory } from './atomicFile.js';
 import { isValidUid } from './dicomUid.js';
+import { sameDataSet } from './dataSetIdentity.js';
 import { ArchiveWriterPool, sha256Hex } from './archiveWriterPool.js';
 
 export type IngestStatus = 'stored' | 'duplicate' | 'conflict' | 'quarantined';
@@ -71,7 +73,8 @@ export class ArchiveStore extends EventEmitter {
   readonly instances: ArchiveRepository;
   readonly importJobs: ImportJobRepository;
   readonly quarantine: QuarantineRepository;
-  readonly audit: AuditRepository;
+  /** The hash-chained audit trail (main/audit): every record() is chained and its head written. */
+  readonly audit: AuditTrail;
   /** Ingests of one SOP Instance UID run one after the other (two associations may race). */
   private readonly uidLocks = new Map<string, Promise<unknown>>();
   private readonly writers = new ArchiveWriterPool();
@@ -84,12 +87,20 @@ export class ArchiveStore extends EventEmitter {
   private constructor(readonly root: string) {
     super();
     this.scratchDir = join(root, INCOMING_DIR);
-    for (const dir of [STUDIES_DIR, INCOMING_DIR, QUARANTINE_DIR, CONFLICTS_DIR]) mkdirSync(join(root, dir), { recursive: true });
+    // Owner-only (0700) whatever the umask, the root included: it holds the database and every object.
+    for (const dir of ['', STUDIES_DIR, INCOMING_DIR, QUARANTINE_DIR, CONFLICTS_DIR]) {
+      mkdirSync(join(root, dir), { recursive: true, mode: PATIENT_FOLDER_MODE });
+      try {
+        chmodSync(join(root, dir), PATIENT_FOLDER_MODE);
+      } catch {
+        // A file system without Unix modes (a FAT disk): nothing to tighten.
+      }
+    }
     this.db = openArchiveDatabase(join(root, DATABASE_FILE));
     this.instances = new ArchiveRepository(this.db);
     this.importJobs = new ImportJobRepository(this.db);
     this.quarantine = new QuarantineRepository(this.db);
-    this.audit = new AuditRepository(this.db);
+    this.audit = new AuditTrail(this.db, root);
   }
 
   /** Open (creating on first use) the archive in `root`. Call recover() before taking new objects. */
@@ -112,7 +123,7 @@ export class ArchiveStore extends EventEmitter {
     try {
       header = readArchiveHeader(bytes, origin.name);
     } catch (reason) {
-      const message = reason instanceof DicomLoadError ? reason.message : `cannot be parsed: ${(reason as Error).message}`;
+      const message = reason instanceof DicomLoadError ? reason.message : `${origin.name} cannot be read as DICOM: ${describeParseFailure(reason)}`;
       const code = reason instanceof DicomLoadError ? reason.code : 'unreadable-file';
       return this.putInQuarantine(bytes, origin, code, message);
     }
@@ -146,7 +157,8 @@ export class ArchiveStore extends EventEmitter {
     const existing = this.instances.findInstance(sopInstanceUid);
     if (existing) {
       const sha256 = await this.writers.run(bytes);
-      if (existing.sha256 === sha256) return { ...base, status: 'duplicate' };
+      // Identity is the data set: the same object with another file header (a CD, then C-STORE) is a duplicate.
+      if (existing.sha256 === sha256 || (existing.transferSyntaxUid === header.transferSyntaxUid && (await this.sameDataSetAsArchived(existing.path, bytes)))) return { ...base, status: 'duplicate' };
       return this.keepConflict(bytes, sha256, origin, base, `SOP Instance UID ${sopInstanceUid} is already archived with different content: the new copy is kept aside, the archived one is unchanged`);
     }
     const path = [STUDIES_DIR, header.studyInstanceUid!, header.seriesInstanceUid!, `${sopInstanceUid}.dcm`].join('/');
@@ -173,6 +185,11 @@ export class ArchiveStore extends EventEmitter {
     const outcome: IngestOutcome = { ...base, status: 'stored' };
     this.emit('stored', outcome);
     return outcome;
+  }
+
+  private async sameDataSetAsArchived(path: string, bytes: Uint8Array): Promise<boolean> {
+    const archived = await readFile(this.absolutePath(path)).catch(() => undefined);
+    return archived !== undefined && sameDataSet(new Uint8Array(archived.buffer, archived.byteOffset, archived.byteLength), bytes);
   }
 
   /** Rows queued in one turn of the event loop are committed together: one fsync for all. */
@@ -204,7 +221,7 @@ export class ArchiveStore extends EventEmitter {
   /** A file already written under its archive name whose row was refused: move it to conflicts/. */
   private async moveAsideAsConflict(path: string, sha256: string, origin: IngestOrigin, base: Omit<IngestOutcome, 'status'>, reason: string): Promise<IngestOutcome> {
     const aside = conflictPath(base.sopInstanceUid!, sha256);
-    await mkdir(dirname(this.absolutePath(aside)), { recursive: true });
+    await mkdir(dirname(this.absolutePath(aside)), { recursive: true, mode: PATIENT_FOLDER_MODE });
     await rename(this.absolutePath(path), this.absolutePath(aside));
     await syncDirectory(dirname(this.absolutePath(aside)));
     return this.recordConflict(aside, sha256, origin, base, reason);

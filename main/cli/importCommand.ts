@@ -1,15 +1,21 @@
-/** `cac import <path> [--archive DIR] [--json]`: import a folder, CD or file into the archive. */
+/**
+ * `cac import <path> [--archive DIR] [--json] [--as USER]`: import a folder, CD or file into the
+ * archive, as the account named with --as or as the workstation service identity (the audit says which).
+ */
 import { parseArgs } from 'node:util';
 import { openArchive } from './openArchive.js';
 import { importFolder, type ImportSummary } from '../import/folderImport.js';
 import { CliError, USAGE_EXIT } from './cliError.js';
+import { CHANNEL_ACCESS } from '../auth/channelAccess.js';
+import type { Role } from '../auth/roles.js';
+import { withCliActor } from './cliActor.js';
 
-export const IMPORT_USAGE = 'usage: cac import <folder-or-file> [--archive DIR] [--json] [--progress]';
+export const IMPORT_USAGE = 'usage: cac import <folder-or-file> [--archive DIR] [--json] [--progress] [--as USER]';
 
 export async function importCommand(args: string[], out: (text: string) => void): Promise<void> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { archive: { type: 'string' }, json: { type: 'boolean', default: false }, progress: { type: 'boolean', default: false } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { archive: { type: 'string' }, as: { type: 'string' }, json: { type: 'boolean', default: false }, progress: { type: 'boolean', default: false } } });
   } catch (reason) {
     throw new CliError(`${(reason as Error).message}; ${IMPORT_USAGE}`, USAGE_EXIT);
   }
@@ -21,7 +27,9 @@ export async function importCommand(args: string[], out: (text: string) => void)
   try {
     if (!parsed.values.json && recovery) out(recovery);
     let lastShown = 0;
-    const summary = await importFolder(store, parsed.positionals[0], {
+    // Who imports: the --as account (checked against import.start's roles) or the service identity.
+    const importAs = { store, command: 'import', as: parsed.values.as, allowedRoles: CHANNEL_ACCESS['import.start'] as readonly Role[] };
+    const summary = await withCliActor(importAs, () => importFolder(store, parsed.positionals[0], {
       signal: controller.signal,
       onProgress: (progress) => {
         // Progress goes to stderr so stdout stays the summary (or the JSON object).
@@ -35,7 +43,7 @@ export async function importCommand(args: string[], out: (text: string) => void)
           process.stderr.write(`\rimporting ${progress.filesDone}/${progress.filesTotal} files${progress.currentSeries ? `  ${progress.currentSeries}` : ''}   `);
         }
       },
-    });
+    }));
     if (process.stderr.isTTY) process.stderr.write('\n');
     out(parsed.values.json ? JSON.stringify(summary) : formatImportSummary(summary, store.root));
     if (summary.status === 'failed') throw new CliError(`import failed: ${summary.error}`);

@@ -7,9 +7,12 @@ import { openArchive } from './openArchive.js';
 import { CliError, USAGE_EXIT } from './cliError.js';
 import { startDicomReceiver, type ReceiverLogLevel } from '../dimse/dicomReceiver.js';
 import { StudyCompletionWatcher } from '../archive/studyCompletion.js';
+import { actorLabel } from '../auth/actor.js';
+import { CLINICAL_ROLES, type Role } from '../auth/roles.js';
+import { cliActor } from './cliActor.js';
 
 export const RECEIVE_USAGE =
-  'usage: cac receive [--archive DIR] [--ae CACWS] [--port 11112] [--host 0.0.0.0] [--allow AE1,AE2@10.0.0.5] [--max-associations 8] [--quiet-seconds 10]';
+  'usage: cac receive [--archive DIR] [--ae CACWS] [--port 11112] [--host 0.0.0.0] [--allow AE1,AE2@10.0.0.5] [--max-associations 8] [--quiet-seconds 10] [--as USER]';
 
 const DEFAULT_MAX_PDU_LENGTH = 256 * 1024;
 /**
@@ -32,6 +35,7 @@ export async function receiveCommand(args: string[], out: (text: string) => void
       allowPositionals: false,
       options: {
         archive: { type: 'string' },
+        as: { type: 'string' },
         ae: { type: 'string', default: 'CACWS' },
         port: { type: 'string', default: '11112' },
         host: { type: 'string', default: '0.0.0.0' },
@@ -57,6 +61,8 @@ export async function receiveCommand(args: string[], out: (text: string) => void
   let watcher: StudyCompletionWatcher | undefined;
   try {
     if (recovery) out(recovery);
+    // Each association's audit entry names who runs the receiver: the --as account or the service identity.
+    const actor = await cliActor({ store, command: 'receive', as: options.as, allowedRoles: [...CLINICAL_ROLES, 'admin'] as Role[] });
     let receiver;
     try {
       receiver = await startDicomReceiver(store, {
@@ -68,6 +74,7 @@ export async function receiveCommand(args: string[], out: (text: string) => void
         maxPduLength: DEFAULT_MAX_PDU_LENGTH,
         maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
         log,
+        actor,
       });
     } catch (reason) {
       const error = reason as NodeJS.ErrnoException;
@@ -81,7 +88,7 @@ export async function receiveCommand(args: string[], out: (text: string) => void
       const instances = series.reduce((sum, one) => sum + one.instanceCount, 0);
       log('info', `study ${studyInstanceUid} complete (${quietSeconds} s without new objects): ${instances} instances in ${series.length} series`);
     });
-    out(`${stamp()} receiving as ${receiver.aeTitle} on ${receiver.host}:${receiver.port} into ${store.root}; Ctrl+C to stop`);
+    out(`${stamp()} receiving as ${receiver.aeTitle} on ${receiver.host}:${receiver.port} into ${store.root} (audited as ${actorLabel(actor)}); Ctrl+C to stop`);
 
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -31,6 +31,7 @@ import type { ImportCounts } from '../../db/importJobRepository.js';
 import { buildPart10File } from './part10File.js';
 import { abortPdu, PduLengthGuard } from './pduLengthGuard.js';
 import { choosePresentationContext } from './storagePresentationContexts.js';
+import { actorId, actorLabel, WORKSTATION_SERVICE, type Actor } from '../auth/actor.js';
 
 type Association = dimseAssociation.Association;
 type PresentationContext = dimseAssociation.PresentationContext;
@@ -68,6 +69,11 @@ export interface ReceiverConfig {
   associationIdleTimeoutMs?: number;
   /** Where log lines go; default: warnings and errors to stderr, nothing else. */
   log?: ReceiverLog;
+  /**
+   * Who the audit names for each association (default the workstation service): fixed at start, not
+   * taken from whatever request happened to (re)start the receiver.
+   */
+  actor?: Actor;
 }
 
 export type ReceiverLogLevel = 'info' | 'warn' | 'error';
@@ -203,6 +209,7 @@ function checkConfig(config: ReceiverConfig): CheckedConfig {
     maxObjectBytes: config.maxObjectBytes,
     associationIdleTimeoutMs: config.associationIdleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     log,
+    actor: config.actor ?? WORKSTATION_SERVICE,
     allowed,
     advertisedMaxPduLength: Math.min(config.maxPduLength, libraryMaximum),
   };
@@ -425,6 +432,8 @@ class AssociationSession {
   private readonly counts = emptyCounts();
   /** Objects answered with a failure status and not stored (quarantined ones are counted apart). */
   private refused = 0;
+  /** The studies this association brought, for the audit. */
+  private readonly studies = new Set<string>();
   private lastRefusal: string | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly dataSets = new WeakMap<CStoreRequest, ReceivedDataSet>();
@@ -499,6 +508,14 @@ class AssociationSession {
       this.ending = 'protocol-error';
       this.receiver.log('warn', `association from ${callingAeTitle}@${this.peerAddress} to ${calledAeTitle} rejected: ${message}`);
       this.receiver.notify('rejected', { callingAeTitle, calledAeTitle, peerAddress: this.peerAddress, reason, message } satisfies AssociationRejection);
+      this.receiver.store.audit.record({
+        actor: actorLabel(this.receiver.config.actor),
+        actorId: actorId(this.receiver.config.actor),
+        action: 'receive-rejected',
+        outcome: 'failure',
+        subject: `C-STORE from ${callingAeTitle}@${this.peerAddress}`,
+        details: { callingAeTitle, calledAeTitle, peerAddress: this.peerAddress, reason, message },
+      });
       this.hangUp(false);
     };
     if (this.receiver.isClosing) {
@@ -667,6 +684,7 @@ class AssociationSession {
     }
     this.counts.filesDone++;
     this.counts.bytesDone += dataSet.sizeBytes;
+    if (outcome.studyInstanceUid && outcome.status !== 'quarantined') this.studies.add(outcome.studyInstanceUid);
     switch (outcome.status) {
       case 'stored':
         this.counts.stored++;
@@ -765,10 +783,21 @@ class AssociationSession {
     if (ending !== 'released') problems.push(endingAdvice(ending));
     store.importJobs.finish(this.importJobId, ending === 'released' ? 'done' : 'interrupted', this.counts, problems.length ? problems.join('; ') : undefined);
     store.audit.record({
-      actor: 'receiver',
+      actor: actorLabel(this.receiver.config.actor),
+      actorId: actorId(this.receiver.config.actor),
       action: `receive-${ending}`,
+      outcome: ending === 'released' && this.refused === 0 ? 'success' : 'failure',
       subject: this.source,
-      details: { importJobId: this.importJobId, associationId: this.associationId, refused: this.refused, ...this.counts },
+      details: {
+        callingAeTitle: this.info?.callingAeTitle,
+        calledAeTitle: this.info?.calledAeTitle,
+        peerAddress: this.info?.peerAddress,
+        studyInstanceUids: [...this.studies],
+        importJobId: this.importJobId,
+        associationId: this.associationId,
+        refused: this.refused,
+        ...this.counts,
+      },
     });
   }
 }

@@ -17,7 +17,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ArchiveDatabase } from '../../db/archiveDatabase.js';
-import { AuditRepository } from '../../db/auditRepository.js';
+import { AuditTrail } from '../audit/auditTrail.js';
 import {
   OutboundRepository,
   type OutboundDestinationNode,
@@ -93,7 +93,7 @@ export declare interface OutboundQueue {
 
 export class OutboundQueue extends EventEmitter {
   private readonly items: OutboundRepository;
-  private readonly audit: AuditRepository;
+  private readonly audit: AuditTrail;
   private readonly outboundDir: string;
   private readonly firstDelayMs: number;
   private readonly factor: number;
@@ -117,7 +117,7 @@ export class OutboundQueue extends EventEmitter {
   ) {
     super();
     this.items = new OutboundRepository(db);
-    this.audit = new AuditRepository(db);
+    this.audit = new AuditTrail(db, archiveRoot);
     this.outboundDir = join(archiveRoot, OUTBOUND_DIR);
     this.firstDelayMs = options.backoff?.firstDelayMs ?? 5_000;
     this.factor = options.backoff?.factor ?? 2;
@@ -238,7 +238,7 @@ export class OutboundQueue extends EventEmitter {
     });
 
     try {
-      await mkdir(this.outboundDir, { recursive: true });
+      await mkdir(this.outboundDir, { recursive: true, mode: 0o700 });
       for (const [index, header] of headers.entries()) {
         const target = join(this.outboundDir, `${header.sopInstanceUid}.dcm`);
         const bytes = objects[index].bytes;
@@ -386,7 +386,9 @@ export class OutboundQueue extends EventEmitter {
   }
 
   private recordFailure(item: OutboundItem, error: OutboundSendError): void {
-    const at = this.isoNow();
+    // One reading of the clock: the next attempt is exactly the backoff after this one.
+    const nowMs = this.now();
+    const at = new Date(nowMs).toISOString();
     const attempts = item.attempts;
     if (error.permanent && attempts >= this.maxRefusedAttempts) {
       this.items.markFailed(item.id, at, `${error.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}; retry once it is fixed)`);
@@ -397,7 +399,7 @@ export class OutboundQueue extends EventEmitter {
       return;
     }
     const delayMs = this.backoffDelayMs(attempts);
-    const nextAttemptAt = new Date(this.now() + delayMs).toISOString();
+    const nextAttemptAt = new Date(nowMs + delayMs).toISOString();
     this.items.markRetry(item.id, at, nextAttemptAt, `${error.message} (attempt ${attempts}; next try in ${describeDelay(delayMs)})`);
   }
 

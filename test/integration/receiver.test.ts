@@ -372,9 +372,9 @@ describe.skipIf(!haveTools || !havePhantom)('DICOM receiver with dcmtk as the sc
     expect(quarantined).toHaveLength(1);
     expect(quarantined[0]).toMatchObject({ code: 'invalid-uid', source: 'C-STORE from STORESCU@127.0.0.1' });
     expect(quarantined[0].storedPath.startsWith('quarantine/')).toBe(true);
-    // The only new file is the quarantined copy, inside the archive.
+    // The only new file is the quarantined copy, inside the archive (besides the database and the audit chain head).
     const created = (await filesUnder(harness.dir)).filter((file) => !before.has(file)).map((file) => relative(harness.dir, file).split(sep).join('/'));
-    expect(created.filter((file) => !file.startsWith('archive/archive.sqlite'))).toEqual([`archive/${quarantined[0].storedPath}`]);
+    expect(created.filter((file) => !file.startsWith('archive/archive.sqlite') && file !== 'archive/audit-head.json')).toEqual([`archive/${quarantined[0].storedPath}`]);
     expect(harness.instanceCount()).toBe(0);
     expect(harness.logs.some((line) => line.includes('quarantined') && line.includes('not a valid DICOM UID'))).toBe(true);
 

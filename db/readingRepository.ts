@@ -14,6 +14,10 @@ export interface ReadingRecord {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   reader: string;
+  /** The account the reading belongs to (migration 009); null for readings made before accounts. */
+  readerUserId: number | null;
+  /** The reading this one continues (taken over from another reader), if any. */
+  takenOverFrom: number | null;
   parameters: ScoringOptions;
   algorithmVersion: string;
   assignments: Assignment[];
@@ -29,6 +33,8 @@ export interface NewReading {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   reader: string;
+  /** The owning account; without it the reading is keyed by the reader label alone (the workstation service, old callers). */
+  readerUserId?: number | null;
   parameters: ScoringOptions;
   algorithmVersion: string;
 }
@@ -45,6 +51,8 @@ interface ReadingRow {
   studyInstanceUid: string;
   seriesInstanceUid: string;
   reader: string;
+  readerUserId: number | null;
+  takenOverFrom: number | null;
   parameters: string;
   algorithmVersion: string;
   assignments: string;
@@ -55,7 +63,8 @@ interface ReadingRow {
   updatedAt: string;
 }
 
-const SELECT = `SELECT id, study_instance_uid AS studyInstanceUid, series_instance_uid AS seriesInstanceUid, reader, parameters,
+const SELECT = `SELECT id, study_instance_uid AS studyInstanceUid, series_instance_uid AS seriesInstanceUid, reader,
+                       reader_user_id AS readerUserId, taken_over_from AS takenOverFrom, parameters,
                        algorithm_version AS algorithmVersion, assignments, redo_stack AS redoStack, scores, revision,
                        created_at AS createdAt, updated_at AS updatedAt
                   FROM readings`;
@@ -73,17 +82,62 @@ export class ReadingRepository {
     return row && toRecord(row);
   }
 
+  /** The owner's reading of this series: by account, or (no account) by the label of a reading that has no account. */
+  findOwn(seriesInstanceUid: string, owner: { readerUserId?: number | null; reader: string }): ReadingRecord | undefined {
+    const row = (
+      owner.readerUserId != null
+        ? this.db.prepare(`${SELECT} WHERE series_instance_uid = ? AND reader_user_id = ?`).get(seriesInstanceUid, owner.readerUserId)
+        : this.db.prepare(`${SELECT} WHERE series_instance_uid = ? AND reader = ? AND reader_user_id IS NULL`).get(seriesInstanceUid, owner.reader)
+    ) as ReadingRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Every reading of a series, newest change first. */
+  listForSeries(seriesInstanceUid: string): ReadingRecord[] {
+    const rows = this.db.prepare(`${SELECT} WHERE series_instance_uid = ? ORDER BY updated_at DESC, id DESC`).all(seriesInstanceUid) as ReadingRow[];
+    return rows.map(toRecord);
+  }
+
   /** The reader's reading of this series: the saved one, or a new empty one at revision 0. */
   findOrCreate(reading: NewReading): ReadingRecord {
     const at = new Date().toISOString();
-    // INSERT OR IGNORE: two windows opening the same new series at once get the same row.
+    // DO NOTHING on any unique key: two windows opening the same new series at once get the same row.
     this.db
       .prepare(
-        `INSERT INTO readings (study_instance_uid, series_instance_uid, reader, parameters, algorithm_version, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series_instance_uid, reader) DO NOTHING`,
+        `INSERT INTO readings (study_instance_uid, series_instance_uid, reader, reader_user_id, parameters, algorithm_version, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
-      .run(reading.studyInstanceUid, reading.seriesInstanceUid, reading.reader, JSON.stringify(reading.parameters), reading.algorithmVersion, at, at);
-    return this.find(reading.seriesInstanceUid, reading.reader)!;
+      .run(reading.studyInstanceUid, reading.seriesInstanceUid, reading.reader, reading.readerUserId ?? null, JSON.stringify(reading.parameters), reading.algorithmVersion, at, at);
+    const own = this.findOwn(reading.seriesInstanceUid, reading);
+    if (!own) throw new Error(`a reading of series ${reading.seriesInstanceUid} is already kept under the name "${reading.reader}" by another account`);
+    return own;
+  }
+
+  /**
+   * Take another reader's reading over: the new owner continues a copy of its assignments, redo
+   * stack and scores (the original stays as its author left it). An empty reading the new owner
+   * already has is filled instead of a second one made.
+   */
+  takeOver(source: ReadingRecord, owner: { reader: string; readerUserId: number | null }): ReadingRecord {
+    return this.db.transaction(() => {
+      const at = new Date().toISOString();
+      const own = this.findOwn(source.seriesInstanceUid, owner);
+      const copied = [JSON.stringify(source.parameters), source.algorithmVersion, JSON.stringify(source.assignments), JSON.stringify(source.redoStack), source.scores === null ? null : JSON.stringify(source.scores), source.id];
+      if (own) {
+        this.db
+          .prepare(`UPDATE readings SET parameters = ?, algorithm_version = ?, assignments = ?, redo_stack = ?, scores = ?, taken_over_from = ?, revision = revision + 1, updated_at = ? WHERE id = ?`)
+          .run(...copied, at, own.id);
+        return this.get(own.id)!;
+      }
+      const id = this.db
+        .prepare(
+          `INSERT INTO readings (study_instance_uid, series_instance_uid, reader, reader_user_id, parameters, algorithm_version, assignments, redo_stack, scores,
+                                taken_over_from, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(source.studyInstanceUid, source.seriesInstanceUid, owner.reader, owner.readerUserId, ...copied, at, at).lastInsertRowid;
+      return this.get(Number(id))!;
+    }).immediate();
   }
 
   /**

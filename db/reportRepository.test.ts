@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { openArchiveDatabase, type ArchiveDatabase } from './archiveDatabase.js';
 import { ReportRepository } from './reportRepository.js';
 import { reportContentSha256 } from '../main/report/reportHash.js';
+import { bindSignature, checkSignature, SIGNATURE_MEANING } from '../main/report/signature.js';
 import { sampleReportContent } from '../test/support/reportFixture.js';
 import { makeTempDir } from '../test/support/tempDir.js';
 
@@ -93,5 +94,23 @@ describe('ReportRepository', () => {
     const reordered = Object.fromEntries(Object.entries(content).reverse()) as typeof content;
     expect(reportContentSha256(reordered)).toBe(reportContentSha256(content));
     expect(reportContentSha256({ ...content, impression: 'x' })).not.toBe(reportContentSha256(content));
+  });
+
+  it('keeps the electronic signature with the signed version, in one transaction, and never changes it', () => {
+    db.prepare(`INSERT INTO users (username, display_name, roles, password_hash, created_at, created_by, updated_at, updated_by, password_changed_at)
+                VALUES ('jane', 'Jane Reader', '["radiologist"]', 'x', 't', 't', 't', 't', 't')`).run();
+    reports.saveDraft(reportId, content, 'Jane Reader (jane)');
+    const electronic = bindSignature({
+      reportId, version: 1, studyInstanceUid: content.study.studyInstanceUid, signerUserId: 1, printedName: 'Jane Reader', role: 'radiologist',
+      signedAtUtc: SIGNATURE.signedAt, signedAtLocal: '2025-11-20T11:15:42+01:00', timeZone: 'Europe/Berlin', meaning: SIGNATURE_MEANING, contentSha256: SIGNATURE.contentSha256,
+    });
+    const signed = reports.sign(reportId, 1, SIGNATURE, electronic)!;
+    expect(signed.signature).toEqual(electronic);
+    expect(checkSignature({ ...signed, studyInstanceUid: content.study.studyInstanceUid }, signed.signature, reports.isLegacySigned(reportId, 1))).toEqual({ status: 'valid' });
+    expect(() => db.prepare(`UPDATE report_signatures SET meaning = 'seen'`).run()).toThrow(/signature cannot be changed/);
+    expect(() => db.prepare(`DELETE FROM report_signatures`).run()).toThrow(/signature cannot be deleted/);
+    // A version signed again is refused as a whole: no second signature row, no status change.
+    expect(reports.sign(reportId, 1, SIGNATURE, electronic)).toBeUndefined();
+    expect(db.prepare(`SELECT count(*) FROM report_signatures`).pluck().get()).toBe(1);
   });
 });

@@ -4,7 +4,7 @@
  * that names the signed version it replaces. Also the MESA risk factors entered per study.
  */
 import type { ArchiveDatabase } from './archiveDatabase.js';
-import type { ReportContent, ReportVersion } from '../main/report/reportContent.js';
+import type { ReportContent, ReportSignature, ReportVersion } from '../main/report/reportContent.js';
 import type { MesaInput } from '../native-worker/risk/mesa.js';
 
 export interface ReportRecord {
@@ -45,6 +45,8 @@ interface VersionRow {
   amendsVersion: number | null;
   amendmentReason: string | null;
   amendedLater: number;
+  /** The report_signatures row as JSON (migration 009), null when there is none. */
+  signature: string | null;
 }
 
 const REPORT_SELECT = `SELECT id, study_instance_uid AS studyInstanceUid, series_instance_uid AS seriesInstanceUid,
@@ -55,7 +57,13 @@ const VERSION_SELECT = `SELECT v.report_ref AS reportId, v.version, v.status, v.
                                v.amendment_reason AS amendmentReason,
                                EXISTS (SELECT 1 FROM report_versions later
                                         WHERE later.report_ref = v.report_ref AND later.amends_version = v.version
-                                          AND later.status = 'signed') AS amendedLater
+                                          AND later.status = 'signed') AS amendedLater,
+                               (SELECT json_object('reportId', s.report_ref, 'version', s.version, 'studyInstanceUid', r0.study_instance_uid,
+                                                   'signerUserId', s.signer_user_id, 'printedName', s.printed_name, 'role', s.signer_role,
+                                                   'signedAtUtc', s.signed_at_utc, 'signedAtLocal', s.signed_at_local, 'timeZone', s.time_zone,
+                                                   'meaning', s.meaning, 'contentSha256', s.content_sha256, 'bindingSha256', s.binding_sha256)
+                                  FROM report_signatures s JOIN reports r0 ON r0.id = s.report_ref
+                                 WHERE s.report_ref = v.report_ref AND s.version = v.version) AS signature
                           FROM report_versions v`;
 
 const now = (): string => new Date().toISOString();
@@ -130,15 +138,36 @@ export class ReportRepository {
     }).immediate();
   }
 
-  /** Sign the draft `version`; undefined when it is no longer the draft (signed meanwhile). */
-  sign(reportId: number, version: number, signature: Signature): ReportVersion | undefined {
-    const changed = this.db
-      .prepare(
-        `UPDATE report_versions SET status = 'signed', signed_at = ?, signed_by = ?, signer_role = ?, content_sha256 = ?
-          WHERE report_ref = ? AND version = ? AND status = 'draft'`,
-      )
-      .run(signature.signedAt, signature.signedBy, signature.signerRole, signature.contentSha256, reportId, version).changes;
-    return changed === 1 ? this.version(reportId, version) : undefined;
+  /**
+   * Sign the draft `version` and keep its electronic signature, in one transaction; undefined when it
+   * is no longer the draft (signed meanwhile).
+   */
+  sign(reportId: number, version: number, signature: Signature, electronic?: ReportSignature): ReportVersion | undefined {
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare(
+          `UPDATE report_versions SET status = 'signed', signed_at = ?, signed_by = ?, signer_role = ?, content_sha256 = ?
+            WHERE report_ref = ? AND version = ? AND status = 'draft'`,
+        )
+        .run(signature.signedAt, signature.signedBy, signature.signerRole, signature.contentSha256, reportId, version).changes;
+      if (changed !== 1) return undefined;
+      if (electronic) {
+        this.db
+          .prepare(
+            `INSERT INTO report_signatures (report_ref, version, signer_user_id, printed_name, signer_role, signed_at_utc, signed_at_local,
+                                            time_zone, meaning, content_sha256, binding_sha256)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(reportId, version, electronic.signerUserId, electronic.printedName, electronic.role, electronic.signedAtUtc, electronic.signedAtLocal,
+            electronic.timeZone, electronic.meaning, electronic.contentSha256, electronic.bindingSha256);
+      }
+      return this.version(reportId, version);
+    }).immediate();
+  }
+
+  /** Whether this signed version predates electronic signatures (migration 009 listed it). */
+  isLegacySigned(reportId: number, version: number): boolean {
+    return this.db.prepare(`SELECT 1 FROM legacy_signed_versions WHERE report_ref = ? AND version = ?`).get(reportId, version) !== undefined;
   }
 
   /** Discard an unsigned draft (e.g. an amendment started by mistake). */
@@ -189,5 +218,6 @@ function toVersion(row: VersionRow): ReportVersion {
     signedBy: row.signedBy,
     amends: row.amendsVersion === null ? null : { version: row.amendsVersion, reason: row.amendmentReason ?? '' },
     contentSha256: row.contentSha256,
+    signature: row.signature === null ? null : (JSON.parse(row.signature) as ReportSignature),
   };
 }

@@ -15,8 +15,8 @@ import { ARTERIES, type Assignment } from '../../native-worker/scoring/arteries.
 import type { CalciumScore } from '../../native-worker/scoring/scores.js';
 import type { ScoreSheet } from '../../native-worker/scoring/scoringSession.js';
 import { ApiFailure, CONFLICT_MESSAGE } from './apiError.js';
-import { actorLabel } from '../auth/actor.js';
-import type { AssignResponse, GeometryView, LesionIndexView, ReadingView, RestoredWork, UndoResponse } from './contract.js';
+import { actorId, actorLabel } from '../auth/actor.js';
+import type { AssignResponse, GeometryView, LesionIndexView, OtherReading, ReadingView, RestoredWork, UndoResponse } from './contract.js';
 import type { EmitApiEvent } from './eventHub.js';
 import type { Settings } from './settings.js';
 
@@ -31,10 +31,12 @@ interface WorkerHolds {
 
 /** A reading some window has open: the series facts and the HU volume it fetches. */
 interface OpenReading {
-  view: Omit<ReadingView, 'revision' | 'scores' | 'assignments' | 'redoDepth' | 'restored'>;
+  view: Omit<ReadingView, 'revision' | 'scores' | 'assignments' | 'redoDepth' | 'restored' | 'otherReadings' | 'takenOverFrom'>;
   hu: ArrayBuffer;
   /** Windows that have it open (a second window on the same study shares it). */
   windows: number;
+  /** Changes saved since it was opened: the audit records the first and, at close, the last. */
+  changes?: { count: number; firstRevision: number; lastRevision: number };
 }
 
 export interface ReadingSessionsOptions {
@@ -65,21 +67,14 @@ export class ReadingSessions {
     return result;
   }
 
-  openReading(studyInstanceUid: string, seriesInstanceUid: string): Promise<ReadingView> {
+  openReading(studyInstanceUid: string, seriesInstanceUid: string, start: ReadingStart = 'own'): Promise<ReadingView> {
     return this.serial(async () => {
       const { store } = this.options;
       const instances = store.instances.listInstances(seriesInstanceUid);
       if (instances.length === 0 || instances[0].studyInstanceUid !== studyInstanceUid) {
         throw new ApiFailure('not-found', `series ${seriesInstanceUid} of study ${studyInstanceUid} is not in the archive`);
       }
-      const settings = this.options.settings();
-      const reading = this.readings.findOrCreate({
-        studyInstanceUid,
-        seriesInstanceUid,
-        reader: actorLabel(),
-        parameters: scoringOptionsFrom(settings),
-        algorithmVersion: ALGORITHM_VERSION,
-      });
+      const reading = this.chooseReading(studyInstanceUid, seriesInstanceUid, start);
       const already = this.open.get(reading.id);
       let scores: ScoreSheet;
       let restored: RestoredWork;
@@ -109,8 +104,56 @@ export class ReadingSessions {
         assignments: reading.assignments,
         redoDepth: reading.redoStack.length,
         restored,
+        otherReadings: this.readings.listForSeries(seriesInstanceUid).filter((other) => other.id !== reading.id).map(otherReading),
+        takenOverFrom: this.takenOverFrom(reading),
       };
     });
+  }
+
+  /**
+   * Which reading the signed-in reader opens (issue 10): their own; never silently a new empty one
+   * over another reader's saved work: that is an explicit 'new', or a take-over (audited).
+   */
+  private chooseReading(studyInstanceUid: string, seriesInstanceUid: string, start: ReadingStart): ReadingRecord {
+    const owner = { reader: actorLabel(), readerUserId: actorId() };
+    const own = this.readings.findOwn(seriesInstanceUid, owner);
+    const others = this.readings.listForSeries(seriesInstanceUid).filter((other) => other.id !== own?.id);
+    const fresh = () =>
+      this.readings.findOrCreate({ studyInstanceUid, seriesInstanceUid, ...owner, parameters: scoringOptionsFrom(this.options.settings()), algorithmVersion: ALGORITHM_VERSION });
+    if (start === 'own') {
+      if (own) return own;
+      if (others.length === 0) return fresh();
+      const listed = others.map(otherReading);
+      throw new ApiFailure(
+        'conflict',
+        `${others.map((other) => other.reader).join(', ')} already ${others.length === 1 ? 'has a saved reading' : 'have saved readings'} of this series: continue one (take it over) or start your own`,
+        listed.map((other) => `reading ${other.readingId} by ${other.reader}: ${other.assignments} assignments, saved ${other.updatedAt}`),
+        listed,
+      );
+    }
+    if (start === 'new') {
+      if (own) throw new ApiFailure('conflict', `you already have a reading of this series (${own.assignments.length} assignments): open it`);
+      return fresh();
+    }
+    const source = others.find((other) => other.id === start.takeOver);
+    if (!source) throw new ApiFailure('not-found', `reading ${start.takeOver} is not another reader's reading of this series`);
+    if (own && (own.assignments.length > 0 || own.redoStack.length > 0)) {
+      throw new ApiFailure('conflict', `you already have your own reading of this series with ${own.assignments.length} assignments: continue it, or ask for it to be set aside before taking over ${source.reader}'s`);
+    }
+    const taken = this.readings.takeOver(source, owner);
+    this.options.store.audit.record({
+      actor: owner.reader,
+      action: 'reading-taken-over',
+      subject: seriesInstanceUid,
+      details: { studyInstanceUid, from: { readingId: source.id, reader: source.reader, revision: source.revision }, to: { readingId: taken.id, reader: taken.reader }, assignments: taken.assignments.length },
+    });
+    return taken;
+  }
+
+  private takenOverFrom(reading: ReadingRecord): ReadingView['takenOverFrom'] {
+    if (reading.takenOverFrom === null) return null;
+    const source = this.readings.get(reading.takenOverFrom);
+    return { readingId: reading.takenOverFrom, reader: source?.reader ?? 'unknown reader' };
   }
 
   assign(readingId: number, revision: number, assignment: Assignment): Promise<AssignResponse> {
@@ -202,6 +245,15 @@ export class ReadingSessions {
       open.windows--;
       if (open.windows <= 0) {
         this.open.delete(readingId);
+        if (open.changes) {
+          const saved = this.readings.get(readingId);
+          this.options.store.audit.record({
+            actor: actorLabel(),
+            action: 'assignments-ended',
+            subject: open.view.series.seriesInstanceUid,
+            details: { studyInstanceUid: saved?.studyInstanceUid, readingId, changes: open.changes.count, firstRevision: open.changes.firstRevision, lastRevision: open.changes.lastRevision, assignments: saved?.assignments.length },
+          });
+        }
         // Let go of the worker's session too: reopening replays the saved work from the database.
         if (this.holds?.readingId === readingId) this.holds = undefined;
       }
@@ -215,6 +267,10 @@ export class ReadingSessions {
     const reading = this.readings.get(readingId);
     if (!reading) throw new ApiFailure('not-found', `there is no reading ${readingId}: open the series again`);
     if (reading.revision !== revision) throw new ApiFailure('conflict', CONFLICT_MESSAGE);
+    // Only its owner changes a reading (issue 10): another reader takes it over first, which is audited.
+    if (reading.readerUserId !== actorId()) {
+      throw new ApiFailure('not-permitted', `reading ${readingId} is ${reading.reader}'s: open the series and take it over, or start your own reading`);
+    }
     return reading;
   }
 
@@ -256,12 +312,38 @@ export class ReadingSessions {
       throw new ApiFailure('conflict', CONFLICT_MESSAGE);
     }
     this.holds = { ...this.holds!, revision, applied };
+    this.auditAssignmentSession(reading, revision, assignments.length);
     this.options.emit('reading.changed', { readingId: reading.id, revision });
     // The worklist shows who has started: a new study becomes "in progress" with its first saved change.
     const started = this.options.store.db.prepare(`UPDATE studies SET status = 'in-progress' WHERE study_instance_uid = ? AND status = 'new'`).run(reading.studyInstanceUid).changes;
     if (started) this.options.emit('studies.changed', { studyInstanceUids: [reading.studyInstanceUid], reason: 'status' });
     return { revision, assignments: assignments.length, redoDepth: redoStack.length };
   }
+
+  /** An assignment session is audited by its first change (here) and its last (at close). */
+  private auditAssignmentSession(reading: ReadingRecord, revision: number, assignments: number): void {
+    const open = this.open.get(reading.id);
+    if (!open) return;
+    if (open.changes) {
+      open.changes.count++;
+      open.changes.lastRevision = revision;
+      return;
+    }
+    open.changes = { count: 1, firstRevision: revision, lastRevision: revision };
+    this.options.store.audit.record({
+      actor: actorLabel(),
+      action: 'assignments-started',
+      subject: reading.seriesInstanceUid,
+      details: { studyInstanceUid: reading.studyInstanceUid, readingId: reading.id, revision, assignments },
+    });
+  }
+}
+
+/** reading.open's choice: your own reading, a new one of your own, or another reader's taken over. */
+export type ReadingStart = 'own' | 'new' | { takeOver: number };
+
+function otherReading(reading: ReadingRecord): OtherReading {
+  return { readingId: reading.id, reader: reading.reader, assignments: reading.assignments.length, updatedAt: reading.updatedAt };
 }
 
 export function scoringOptionsFrom(settings: Settings): ScoringOptions {

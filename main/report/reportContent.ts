@@ -119,4 +119,41 @@ export interface ReportVersion {
   amends: { version: number; reason: string } | null;
   /** SHA-256 of the canonical content JSON at signing. */
   contentSha256: string | null;
+  /** The electronic signature (issue 10): null for drafts and for versions signed before it existed. */
+  signature?: ReportSignature | null;
+  /** How the signature stood when this version was read (set on every read of a signed version). */
+  signatureCheck?: SignatureCheck;
 }
+
+/** What an electronic signature binds (main/report/signature.ts makes and checks it). */
+export interface ReportSignature {
+  reportId: number;
+  version: number;
+  studyInstanceUid: string;
+  signerUserId: number;
+  /** The account's display name at signing: the name printed on the report. */
+  printedName: string;
+  /** The signing role the signer held (radiologist or cardiologist). */
+  role: string;
+  /** ISO 8601 in UTC ("2026-12-05T08:03:09.123Z"). */
+  signedAtUtc: string;
+  /** The same instant in the site's time zone, with its offset ("2026-12-05T09:03:09+01:00"). */
+  signedAtLocal: string;
+  /** IANA name of the site's zone ("Europe/Berlin"). */
+  timeZone: string;
+  /** What the signer declared ("Reviewed and approved as the reading physician"). */
+  meaning: string;
+  contentSha256: string;
+  /** SHA-256 of the canonical JSON of all the fields above. */
+  bindingSha256: string;
+}
+
+/** How a signed version's signature stands, checked on read. */
+export type SignatureCheck =
+  | { status: 'valid' }
+  /** Signed before electronic signatures existed: a name, no password confirmation, no binding. */
+  | { status: 'legacy'; message: string }
+  /** The signature does not belong to this content or version: the version must not be used. */
+  | { status: 'mismatch'; message: string }
+  /** A signed version whose signature row is gone. */
+  | { status: 'missing'; message: string };

@@ -48,7 +48,13 @@ export const reportRequestSchemas = {
   'report.riskFactors': z.strictObject({ studyInstanceUid: uid }),
   'report.saveRiskFactors': z.strictObject({ studyInstanceUid: uid, factors: riskFactorsSchema }),
   /** Sign the draft as shown: contentSha256 is the draft the reader saw, so a changed draft is not signed blind. */
-  'report.sign': z.strictObject({ reportId, version, contentSha256: z.string().regex(/^[0-9a-f]{64}$/, 'not a SHA-256') }),
+  'report.sign': z.strictObject({
+    reportId,
+    version,
+    contentSha256: z.string().regex(/^[0-9a-f]{64}$/, 'not a SHA-256'),
+    /** The signer's password again: the second component of the electronic signature. */
+    password: z.string({ error: 'enter your password to sign' }).min(1, 'enter your password to sign').max(256),
+  }),
   /** Start an amendment of the signed report from the open reading. */
   'report.amend': z.strictObject({ reportId, readingId, reason: z.string().trim().min(3, 'give the reason for the amendment').max(1000) }),
   'report.discardDraft': z.strictObject({ reportId }),
@@ -81,8 +87,13 @@ export interface ReportSummary {
   current: ReportVersion;
   /** SHA-256 of current.content: what report.sign must be given to sign it. */
   currentSha256: string;
-  /** Whether this user may sign (role), and why not. */
-  signing: { allowed: boolean; reason?: string };
+  /**
+   * Whether this user may sign (role), and why not; the meaning shown before signing and bound into
+   * the signature; who would sign (the signed-in account's display name and signing role).
+   */
+  signing: { allowed: boolean; reason?: string; meaning: string; signer: { displayName: string; role: string } | null };
+  /** Signed versions whose signature does not hold (copied, content changed, missing): show loudly; their PDF, export and send are refused. */
+  signatureProblems: string[];
   /** Deliveries of this report's objects to PACS. */
   deliveries: OutboundItem[];
 }

@@ -9,7 +9,8 @@ import type { ArchiveStore } from '../archive/archiveStore.js';
 import { ApiFailure } from '../api/apiError.js';
 import type { ReadingSessions } from '../api/readingSessions.js';
 import type { NamedPacsNode, Settings } from '../api/settings.js';
-import { actorLabel, actorRoles, currentActor } from '../auth/actor.js';
+import { actorId, actorLabel, actorRoles, currentActor } from '../auth/actor.js';
+import type { AccountService } from '../auth/accountService.js';
 import { SIGNING_ROLES } from '../auth/roles.js';
 import type { EmitApiEvent } from '../api/eventHub.js';
 import { ReportRepository, type EnteredRiskFactors, type ReportRecord } from '../../db/reportRepository.js';
@@ -18,6 +19,7 @@ import { assembleReportContent, editedText, isoDate, type PriorScores, type Stud
 import type { ReportContent, ReportDose, ReportVersion } from './reportContent.js';
 import type { OutboundItem, ReportSummary } from './reportContract.js';
 import { reportContentSha256 } from './reportHash.js';
+import { bindSignature, checkSignature, SIGNATURE_MEANING, siteTimeZone, zonedIso, type SignatureCheck } from './signature.js';
 import { readReportFiles, reportDicomObjects, reportFileEntries, reportFolder, writeReportFiles, type ReportFiles } from './reportFiles.js';
 import { writeFileDurably } from '../outbound/durableFile.js';
 import { renderKeyImages, type KeyImage } from './keyImages.js';
@@ -47,6 +49,10 @@ export interface ReportServiceOptions {
   /** Procedure notes the reader must know (claustrophobia, incomplete scan). */
   procedureAlertsFor: (studyInstanceUid: string) => string[];
   delivery?: ReportDelivery;
+  /** Signing asks for the signer's password again (failures count toward the account's lockout). */
+  accounts: Pick<AccountService, 'confirmPassword'>;
+  /** The site's time zone for the signature's local time (default: the process's, TZ). */
+  timeZone?: () => string;
   now?: () => Date;
 }
 
@@ -84,6 +90,7 @@ export class ReportService {
   /** Start the draft from the open reading, or bring it up to date with the reading's scores (the reader's edited text is kept). */
   async draft(readingId: number): Promise<ReportSummary> {
     const { reading, view } = await this.options.sessions.reportSnapshot(readingId);
+    this.requireOwnReading(reading, 'make a draft');
     const report = this.reports.findOrCreate({ studyInstanceUid: reading.studyInstanceUid, seriesInstanceUid: reading.seriesInstanceUid, patientId: this.studyFacts(reading.studyInstanceUid).patientId });
     return this.exclusive(report.id, async () => {
       const draft = this.reports.draft(report.id);
@@ -124,12 +131,13 @@ export class ReportService {
    * before the signature is committed, so a signed version always has them; then they are queued
    * to the site's PACS.
    */
-  sign(reportId: number, version: number, contentSha256: string): Promise<{ report: ReportSummary; queued: number; deliveryProblems: string[] }> {
+  sign(reportId: number, version: number, contentSha256: string, password: string): Promise<{ report: ReportSummary; queued: number; deliveryProblems: string[] }> {
     const report = this.report(reportId);
     return this.exclusive(reportId, async () => {
       const settings = this.options.settings();
+      const actor = currentActor();
       const signerRole = SIGNING_ROLES.find((role) => actorRoles().includes(role));
-      if (!signerRole) throw new ApiFailure('not-permitted', `${actorLabel()} is not a radiologist or cardiologist: only they can sign a report`);
+      if (!signerRole || actor.kind !== 'user') throw new ApiFailure('not-permitted', `${actorLabel()} is not a radiologist or cardiologist: only they can sign a report`);
       const draft = this.reports.draft(reportId);
       if (!draft || draft.version !== version) {
         const signed = this.reports.version(reportId, version);
@@ -140,16 +148,42 @@ export class ReportService {
       if (!reading || reading.revision !== draft.content.reading.revision) {
         throw new ApiFailure('conflict', 'the scores changed after this draft was made: update the draft from the reading, review it, then sign');
       }
-      const keyImages = await this.keyImages(draft.content.reading.readingId);
-      const signedAt = (this.options.now?.() ?? new Date()).toISOString();
-      const signedVersion: ReportVersion = { ...draft, status: 'signed', signedAt, signedBy: actorLabel(), contentSha256 };
+      this.requireOwnReading(reading, 'sign this draft');
+      // The second component of the signature: the signer's password (wrong ones count toward the lockout and are audited).
+      // Its scrypt check runs on libuv's thread pool while the key images are drawn, so it adds little to signing;
+      // nothing is written or kept before both are done, and a wrong password is what the signer hears first.
+      const [confirmed, drawn] = await Promise.allSettled([
+        this.options.accounts.confirmPassword(actor.userId, password, 'signature'),
+        this.keyImages(draft.content.reading.readingId),
+      ]);
+      if (confirmed.status === 'rejected') throw confirmed.reason;
+      if (drawn.status === 'rejected') throw drawn.reason;
+      const signer = confirmed.value;
+      const keyImages = drawn.value;
+      const at = this.options.now?.() ?? new Date();
+      const signedAt = at.toISOString();
+      const timeZone = this.options.timeZone?.() ?? siteTimeZone();
+      const signature = bindSignature({
+        reportId,
+        version,
+        studyInstanceUid: report.studyInstanceUid,
+        signerUserId: signer.id,
+        printedName: signer.displayName,
+        role: signerRole,
+        signedAtUtc: signedAt,
+        signedAtLocal: zonedIso(at, timeZone),
+        timeZone,
+        meaning: SIGNATURE_MEANING,
+        contentSha256,
+      });
+      const signedVersion: ReportVersion = { ...draft, status: 'signed', signedAt, signedBy: actorLabel(), contentSha256, signature };
       const files = await this.renderOutputs(signedVersion, keyImages);
       const folder = reportFolder(this.options.store.root, reportId, version);
       await writeReportFiles(folder, files).catch((error: NodeJS.ErrnoException) => {
         // Nothing is signed without its files: the reader can sign again once the disk is fixed.
         throw new ApiFailure('internal', `the report was not signed: its files could not be kept in ${folder} (${describeWriteError(error)})`);
       });
-      const stored = this.reports.sign(reportId, version, { signedBy: actorLabel(), signerRole, signedAt, contentSha256 });
+      const stored = this.reports.sign(reportId, version, { signedBy: actorLabel(), signerRole, signedAt, contentSha256 }, signature);
       if (!stored) throw new ApiFailure('conflict', `version ${version} was signed meanwhile: reload the report`);
       this.options.store.db.prepare(`UPDATE studies SET status = 'signed' WHERE study_instance_uid = ?`).run(report.studyInstanceUid);
       this.options.emit('studies.changed', { studyInstanceUids: [report.studyInstanceUid], reason: 'status' });
@@ -157,7 +191,7 @@ export class ReportService {
         actor: actorLabel(),
         action: 'report-signed',
         subject: report.studyInstanceUid,
-        details: { reportId, version, role: signerRole, contentSha256, amends: draft.amends?.version ?? null },
+        details: { reportId, version, role: signerRole, contentSha256, amends: draft.amends?.version ?? null, signerUserId: signer.id, meaning: SIGNATURE_MEANING, signedAtLocal: signature.signedAtLocal, bindingSha256: signature.bindingSha256 },
       });
       this.changed(report, stored);
       // The signature stands whatever happens to the sending: a PACS that cannot be queued is told, and can be sent to later.
@@ -181,8 +215,10 @@ export class ReportService {
       const signed = this.reports.latestSigned(reportId);
       if (!signed) throw new ApiFailure('conflict', 'this report is not signed yet: edit the draft instead of amending');
       if (this.reports.draft(reportId)) throw new ApiFailure('conflict', 'an amendment of this report is already in progress: finish or discard it');
+      if (!actorRoles().some((role) => SIGNING_ROLES.includes(role))) throw new ApiFailure('not-permitted', `${actorLabel()} is not a radiologist or cardiologist: only they can amend a report`);
       const { reading, view } = await this.options.sessions.reportSnapshot(readingId);
       if (reading.seriesInstanceUid !== report.seriesInstanceUid) throw new ApiFailure('bad-request', 'the reading is of another series than the report');
+      this.requireOwnReading(reading, 'amend the report');
       const content = this.assemble(readingId, reading, view, { findings: signed.content.findings, impression: signed.content.impression });
       const draft = this.reports.saveDraft(reportId, content, this.reader, { version: signed.version, reason });
       this.options.store.audit.record({ actor: this.reader, action: 'report-amendment-started', subject: report.studyInstanceUid, details: { reportId, version: draft.version, amends: signed.version, reason } });
@@ -209,6 +245,7 @@ export class ReportService {
       const keyImages = await this.keyImages(readingId).catch(() => [] as KeyImage[]);
       bytes = await renderReportPdf(found, keyImages, this.siteOptions());
     } else {
+      this.requireValidSignature(report, found);
       bytes = (await this.signedFiles(reportId, version)).pdf;
     }
     this.options.store.audit.record({ actor: this.reader, action: 'report-pdf-viewed', subject: report.studyInstanceUid, details: { reportId, version, status: found.status } });
@@ -218,6 +255,8 @@ export class ReportService {
   /** Copy a signed version's PDF, SR, Encapsulated PDF and key images into a folder (a USB stick, a share). */
   async export(reportId: number, version: number, folder: string): Promise<{ files: string[] }> {
     const report = this.report(reportId);
+    const found = this.reports.version(reportId, version);
+    if (found && found.status !== 'draft') this.requireValidSignature(report, found);
     const files = await this.signedFiles(reportId, version);
     const written: string[] = [];
     const base = `CAC-report-${safeName(report.studyInstanceUid)}-v${version}`;
@@ -242,6 +281,7 @@ export class ReportService {
     return this.exclusive(reportId, async () => {
       const signed = this.reports.version(reportId, version);
       if (!signed || signed.status === 'draft') throw new ApiFailure('bad-request', 'only a signed report can be sent: sign it first');
+      this.requireValidSignature(report, signed);
       const files = await this.signedFiles(reportId, version);
       return { queued: await this.enqueue(report, signed, files, pacsName, again), objects: reportDicomObjects(files).length };
     });
@@ -256,9 +296,13 @@ export class ReportService {
   }
 
   private summary(report: ReportRecord): ReportSummary {
-    const versions = this.reports.versions(report.id);
+    // Every signed version's signature is checked on each read: a copied or broken one is flagged, never shown as valid.
+    const versions = this.reports.versions(report.id).map((version) => (version.status === 'draft' ? version : { ...version, signatureCheck: this.checkSignatureOf(report, version) }));
     const current = versions.find((version) => version.status === 'draft') ?? [...versions].reverse().find((version) => version.status === 'signed') ?? versions[versions.length - 1];
-    const allowed = actorRoles().some((role) => SIGNING_ROLES.includes(role));
+    const actor = currentActor();
+    const signerRole = SIGNING_ROLES.find((role) => actorRoles().includes(role));
+    const allowed = signerRole !== undefined;
+    const signatureProblems = versions.flatMap((version) => (version.signatureCheck && (version.signatureCheck.status === 'mismatch' || version.signatureCheck.status === 'missing') ? [version.signatureCheck.message] : []));
     return {
       reportId: report.id,
       studyInstanceUid: report.studyInstanceUid,
@@ -266,9 +310,40 @@ export class ReportService {
       versions,
       current,
       currentSha256: reportContentSha256(current.content),
-      signing: allowed ? { allowed } : { allowed, reason: `${actorLabel()} is not a radiologist or cardiologist: only they can sign` },
+      signing: {
+        allowed,
+        ...(allowed ? {} : { reason: `${actorLabel()} is not a radiologist or cardiologist: only they can sign` }),
+        meaning: SIGNATURE_MEANING,
+        signer: actor.kind === 'user' && signerRole ? { displayName: actor.displayName, role: signerRole } : null,
+      },
+      signatureProblems,
       deliveries: this.options.delivery?.list({ reportId: report.id }) ?? [],
     };
+  }
+
+  /** Recompute a signed version's binding against the version as stored now; a broken one is audited. */
+  private checkSignatureOf(report: ReportRecord, version: ReportVersion): SignatureCheck {
+    const legacy = !version.signature && this.reports.isLegacySigned(report.id, version.version);
+    const check = checkSignature({ ...version, studyInstanceUid: report.studyInstanceUid }, version.signature, legacy);
+    if (check.status === 'mismatch' || check.status === 'missing') {
+      this.options.store.audit.record({ actor: this.reader, action: 'signature-check-failed', outcome: 'failure', subject: report.studyInstanceUid, details: { reportId: report.id, version: version.version, status: check.status, message: check.message } });
+    }
+    return check;
+  }
+
+  /** The PDF, export and send of a version whose signature does not hold are refused. */
+  private requireValidSignature(report: ReportRecord, version: ReportVersion): void {
+    const check = this.checkSignatureOf(report, version);
+    if (check.status === 'mismatch' || check.status === 'missing') throw new ApiFailure('conflict', check.message);
+  }
+
+  /** Drafts, amendments and signatures come only from the signer's own reading (or one taken over, which is then theirs). */
+  private requireOwnReading(reading: ReadingRecord, what: string): void {
+    if (reading.readerUserId === actorId()) return;
+    throw new ApiFailure(
+      'not-permitted',
+      `reading ${reading.id} is ${reading.reader}'s, not yours: to ${what}, open the series and take that reading over (recorded in the audit) or start your own reading`,
+    );
   }
 
   private changed(report: ReportRecord, version: ReportVersion): void {
@@ -335,6 +410,8 @@ export class ReportService {
     const signed = this.reports
       .signedReportsOfPatient(study.patientId)
       .filter((version) => version.content.study.studyInstanceUid !== study.studyInstanceUid && version.content.study.studyDate !== null && version.content.study.studyDate < currentDate)
+      // A prior whose signature does not hold is not a signed prior.
+      .filter((version) => checkSignature({ ...version, studyInstanceUid: version.content.study.studyInstanceUid }, version.signature, !version.signature && this.reports.isLegacySigned(version.reportId, version.version)).status !== 'mismatch')
       .sort((a, b) => (a.content.study.studyDate! < b.content.study.studyDate! ? 1 : -1))[0];
     if (signed) {
       const { total } = signed.content.scores;

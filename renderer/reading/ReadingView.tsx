@@ -3,9 +3,9 @@
  * table, acquisition warnings, undo/redo, and the 3D calcium map.
  */
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
-import type { ReadingChange, ReadingView as Reading } from '../../main/api/contract.js';
+import type { OtherReading, ReadingChange, ReadingView as Reading } from '../../main/api/contract.js';
 import type { AssignmentTarget, ClickScope } from '../../native-worker/scoring/arteries.js';
-import { cacClient, fetchLabels, fetchVolume } from '../api/cacClient.js';
+import { ApiCallError, cacClient, fetchLabels, fetchVolume } from '../api/cacClient.js';
 import { cssColour, TARGET_CODE, TARGET_KEYS } from './palette.js';
 import { ScoreTable } from './ScoreTable.js';
 import { SliceView, WINDOW_PRESETS, type WindowLevel } from './SliceView.js';
@@ -25,7 +25,13 @@ export interface ReadingTarget {
   seriesInstanceUid: string;
 }
 
-type LoadState = { phase: 'opening' } | { phase: 'failed'; message: string } | { phase: 'ready'; reading: Reading; hu: Int16Array | Float32Array };
+type LoadState =
+  | { phase: 'opening' }
+  | { phase: 'failed'; message: string }
+  // Other readers have saved readings and you have none: take one over or start your own (issue 10).
+  | { phase: 'choose'; message: string; otherReadings: OtherReading[] }
+  | { phase: 'ready'; reading: Reading; hu: Int16Array | Float32Array };
+type ReadingStart = 'own' | 'new' | { takeOver: number };
 
 export function ReadingView({ target, onClose }: { target: ReadingTarget; onClose: () => void }) {
   const [state, setState] = useState<LoadState>({ phase: 'opening' });
@@ -39,6 +45,14 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
   const [scope, setScope] = useState<ClickScope>('lesion');
   const [message, setMessage] = useState<string>();
   const [show3d, setShow3d] = useState(false);
+  // The reader's choice applies to one open only; a later open (another series) asks for their own again.
+  const start = useRef<ReadingStart>('own');
+  const [attempt, setAttempt] = useState(0);
+  const choose = (choice: ReadingStart) => {
+    start.current = choice;
+    setState({ phase: 'opening' });
+    setAttempt((n) => n + 1);
+  };
   const [showReport, setShowReport] = useState(false); // report (issue 6)
   const [marker, setMarker] = useState<Vec3>();
   const queue = useRef<Promise<void>>(Promise.resolve());
@@ -49,7 +63,9 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
     let openedId: number | undefined;
     void (async () => {
       try {
-        const reading = await cacClient.call('reading.open', target);
+        const choice = start.current;
+        start.current = 'own';
+        const reading = await cacClient.call('reading.open', { ...target, start: choice });
         openedId = reading.readingId;
         const [volume, labelBytes] = await Promise.all([fetchVolume(reading.readingId), fetchLabels(reading.readingId)]);
         if (cancelled) return;
@@ -61,14 +77,16 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
         setSlice(Math.floor(reading.geometry.slices / 2));
         setState({ phase: 'ready', reading, hu });
       } catch (reason) {
-        if (!cancelled) setState({ phase: 'failed', message: (reason as Error).message });
+        if (cancelled) return;
+        if (reason instanceof ApiCallError && reason.otherReadings?.length) setState({ phase: 'choose', message: reason.message, otherReadings: reason.otherReadings });
+        else setState({ phase: 'failed', message: (reason as Error).message });
       }
     })();
     return () => {
       cancelled = true;
       if (openedId !== undefined) void cacClient.call('reading.close', { readingId: openedId }).catch(() => undefined);
     };
-  }, [target.studyInstanceUid, target.seriesInstanceUid]);
+  }, [target.studyInstanceUid, target.seriesInstanceUid, attempt]);
 
   const reading = state.phase === 'ready' ? state.reading : undefined;
 
@@ -161,6 +179,24 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
   );
 
   if (state.phase === 'opening') return <div className="loading" data-testid="reading-loading">Opening the series…</div>;
+  if (state.phase === 'choose')
+    return (
+      <div className="reading-choose" role="alert" data-testid="reading-choose">
+        <p>{state.message}</p>
+        <ul>
+          {state.otherReadings.map((other) => (
+            <li key={other.readingId} data-testid="reading-choose-other">
+              {other.reader}: {other.assignments} assignments, saved {other.updatedAt}{' '}
+              <button data-testid="reading-take-over" onClick={() => choose({ takeOver: other.readingId })}>
+                Continue {other.reader}'s reading (take over)
+              </button>
+            </li>
+          ))}
+        </ul>
+        <button data-testid="reading-start-own" onClick={() => choose('new')}>Start my own</button>{' '}
+        <button onClick={onClose}>Back to the worklist</button>
+      </div>
+    );
   if (state.phase === 'failed')
     return (
       <div className="error" role="alert" data-testid="reading-error">

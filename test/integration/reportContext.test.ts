@@ -16,7 +16,7 @@ import { writePhantomSeries, type PhantomSeries } from '../phantom/syntheticPhan
 import { haveTool } from '../support/sharedData.js';
 import { makeTempDir } from '../support/tempDir.js';
 import { call, type Handlers } from '../support/apiCalls.js';
-import { signedIn } from '../support/accounts.js';
+import { signedIn, TEST_PASSWORD } from '../support/accounts.js';
 
 const PATIENT = { patientName: 'CONTEXT^PAT', patientId: 'CTX-0001' };
 
@@ -71,7 +71,7 @@ describe('report context: prior study, dose, procedure notes and MESA on real se
   it('signs the prior study first', async () => {
     const report = await signReportOf(prior);
     expect(report.current.content.progression).toBeNull();
-    const signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: report.current.version, contentSha256: report.currentSha256 });
+    const signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: report.current.version, contentSha256: report.currentSha256, password: TEST_PASSWORD });
     expect(signed.report.current.status).toBe('signed');
     expect(signed.report.current.content.scores.total.volumeMm3).toBeCloseTo(144, 6);
   });
@@ -103,7 +103,7 @@ describe('report context: prior study, dose, procedure notes and MESA on real se
     expect(content.risk?.mesa.ok).toBe(true);
     expect(content.risk?.factors).toMatchObject({ ageYears: 65, sex: 'male', cacAgatston: content.scores.total.agatston });
 
-    const signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: report.current.version, contentSha256: report.currentSha256 });
+    const signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: report.current.version, contentSha256: report.currentSha256, password: TEST_PASSWORD });
     expect(signed.report.current.status).toBe('signed');
     if (haveTool('pdftotext')) {
       const pdf = join(reportFolder(services.store.root, report.reportId, report.current.version), 'report.pdf');

@@ -16,7 +16,7 @@ import { readSrScores } from '../../main/report/dicom/readBack.js';
 import { haveTool } from '../support/sharedData.js';
 import { makeTempDir } from '../support/tempDir.js';
 import { call, failure, type Handlers } from '../support/apiCalls.js';
-import { asSession, logIn, signedIn, TEST_READER_LABEL } from '../support/accounts.js';
+import { asSession, logIn, signedIn, TEST_PASSWORD, TEST_READER_LABEL } from '../support/accounts.js';
 
 describe('report life cycle through the API (synthetic phantom, real worker and SQLite)', () => {
   let temp: { dir: string; remove: () => Promise<void> };
@@ -84,10 +84,10 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
 
   it('only a physician signs, and only the draft as seen', async () => {
     const technologist = asSession(createApiHandlers(services), await logIn(services.accounts, { username: 'tech', displayName: 'Tom Tech', roles: ['technologist'] }));
-    const notAllowed = await failure(technologist, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: report.currentSha256 });
+    const notAllowed = await failure(technologist, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: report.currentSha256, password: TEST_PASSWORD });
     expect(notAllowed).toMatchObject({ code: 'not-permitted', message: expect.stringMatching(/radiologist or cardiologist/) });
     expect((await call(technologist, 'report.get', { seriesInstanceUid })).report?.signing.allowed).toBe(false);
-    const unseen = await failure(handlers, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: 'f'.repeat(64) });
+    const unseen = await failure(handlers, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: 'f'.repeat(64), password: TEST_PASSWORD });
     expect(unseen).toMatchObject({ code: 'conflict', message: expect.stringContaining('review it again') });
   });
 
@@ -97,7 +97,7 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
     mkdirSync(dirname(blocker), { recursive: true });
     writeFileSync(blocker, 'not a folder');
     try {
-      const refused = await failure(handlers, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: report.currentSha256 });
+      const refused = await failure(handlers, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: report.currentSha256, password: TEST_PASSWORD });
       expect(refused.message).toMatch(/^the report was not signed: its files could not be kept in /);
       expect((await call(handlers, 'report.get', { seriesInstanceUid })).report?.current).toMatchObject({ version: 1, status: 'draft' });
     } finally {
@@ -107,8 +107,8 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
 
   it('signs once (a second click is refused), keeps the outputs and marks the study signed', async () => {
     const [first, second] = await Promise.all([
-      handlers['report.sign']({ reportId: report.reportId, version: 1, contentSha256: report.currentSha256 }),
-      handlers['report.sign']({ reportId: report.reportId, version: 1, contentSha256: report.currentSha256 }),
+      handlers['report.sign']({ reportId: report.reportId, version: 1, contentSha256: report.currentSha256, password: TEST_PASSWORD }),
+      handlers['report.sign']({ reportId: report.reportId, version: 1, contentSha256: report.currentSha256, password: TEST_PASSWORD }),
     ]);
     expect(first.ok).toBe(true);
     expect(second.ok === false && second.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('already signed') });
@@ -154,7 +154,7 @@ describe('report life cycle through the API (synthetic phantom, real worker and 
     writeFileSync(outboundFolder, 'not a folder');
     let signed: CacResponse<'report.sign'>;
     try {
-      signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: 2, contentSha256: report.currentSha256 });
+      signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: 2, contentSha256: report.currentSha256, password: TEST_PASSWORD });
     } finally {
       rmSync(outboundFolder);
       await call(handlers, 'settings.update', { patch: { report: { sendTo: [] } } });

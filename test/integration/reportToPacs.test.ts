@@ -18,7 +18,7 @@ import { haveSharedData, haveTool, qrmInserts, qrmPhantomDir } from '../support/
 import { makeTempDir } from '../support/tempDir.js';
 import { freePort, startOrthanc, type RunningOrthanc } from '../support/orthanc.js';
 import { call, type Handlers } from '../support/apiCalls.js';
-import { signedIn } from '../support/accounts.js';
+import { signedIn, TEST_PASSWORD } from '../support/accounts.js';
 
 const ARTERY_OF_INSERT = ['LM', 'LAD', 'LCX', 'RCA', 'LAD', 'RCA', 'LCX'] as const;
 const SR_CLASS = '1.2.840.10008.5.1.4.1.1.88.33';
@@ -92,7 +92,7 @@ describe.skipIf(!ready)('report to PACS: QRM phantom scored, signed, sent to a r
     }
     report = (await call(handlers, 'report.draft', { readingId: reading.readingId })).report;
     expect(Math.abs(report.current.content.scores.total.agatston - 966.63)).toBeLessThan(0.01);
-    const signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: report.current.version, contentSha256: report.currentSha256 });
+    const signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: report.current.version, contentSha256: report.currentSha256, password: TEST_PASSWORD });
     // The SR, the Encapsulated PDF and the key images (Secondary Capture): axial slices and the 2 calcium maps.
     const keyImages = readdirSync(reportFolder(services.store.root, report.reportId, report.current.version)).filter((name) => name.startsWith('key-image-')).length;
     expect(keyImages).toBeGreaterThanOrEqual(3);

@@ -156,7 +156,7 @@ function contentTree(version: ReportVersion): Dataset[] {
   const items: Dataset[] = [
     codedItem('HAS CONCEPT MOD', SR_CODES.language, SR_CODES.english),
     codedItem('HAS OBS CONTEXT', SR_CODES.observerType, SR_CODES.person),
-    { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'PNAME', ConceptNameCodeSequence: [codeItem(SR_CODES.personObserverName)], PersonName: personName(content.reading.reader, 'reader') },
+    { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'PNAME', ConceptNameCodeSequence: [codeItem(SR_CODES.personObserverName)], PersonName: personName(withoutUsername(content.reading.reader), 'reader') },
     { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'UIDREF', ConceptNameCodeSequence: [codeItem(SR_CODES.procedureStudyUid)], UID: content.study.studyInstanceUid },
   ];
   for (const artery of ARTERIES) {
@@ -196,6 +196,11 @@ export function scoredImagesReference(version: ReportVersion): Dataset {
   };
 }
 
+/** "Anna Smith (asmith)" -> "Anna Smith": the account's user name is not part of a person's name. */
+function withoutUsername(label: string): string {
+  return label.replace(/\s*\([^()]*\)\s*$/, '') || label;
+}
+
 function verification(version: ReportVersion, options: ReportDicomOptions): Dataset {
   // Signed (and later superseded) versions are verified; the SR of a version never changes with its status.
   if (!version.signedAt || !version.signedBy) return { VerificationFlag: 'UNVERIFIED' };
@@ -203,7 +208,8 @@ function verification(version: ReportVersion, options: ReportDicomOptions): Data
     VerificationFlag: 'VERIFIED',
     VerifyingObserverSequence: [
       {
-        VerifyingObserverName: personName(version.signedBy, 'signed by'),
+        // The signer's account display name as printed on the report (older versions: the name they were signed with).
+        VerifyingObserverName: personName(version.signature?.printedName ?? withoutUsername(version.signedBy), 'signed by'),
         VerifyingObserverIdentificationCodeSequence: [],
         // Type 1: the site's name; a visible placeholder when the site has not configured one.
         VerifyingOrganization: optionalString(options.institutionName, 'LO', 'institution name') || UNCONFIGURED_ORGANIZATION,

@@ -15,6 +15,8 @@ import { LABEL_CODE } from '../../../native-worker/scoring/arteries.js';
 import { LABEL_RGB } from '../../../renderer/reading/palette.js';
 import { AXIAL_WINDOW, type KeyImage } from '../keyImages.js';
 import type { ReportVersion } from '../reportContent.js';
+import { shortSha256 } from '../signature.js';
+import { ROLE_LABELS } from '../../auth/roles.js';
 import { patientSummary } from './patientSummary.js';
 import {
   DOSE_SOURCE_TEXT,
@@ -158,7 +160,7 @@ function statusLine(version: ReportVersion): { text: string; colour: string; wat
     const text = amendment ? `DRAFT – not signed. ${amendment}` : 'DRAFT – not signed';
     return { text, colour: COLOUR.draft, watermark: 'DRAFT – not signed' };
   }
-  const signature = `signed ${formatTimestamp(version.signedAt!)} by ${version.signedBy}`;
+  const signature = `signed ${formatTimestamp(version.signedAt!)} by ${version.signature?.printedName ?? version.signedBy}`;
   if (version.status === 'superseded') {
     return { text: `SUPERSEDED by a later amended version (this version ${version.version} was ${signature})`, colour: COLOUR.draft, watermark: 'SUPERSEDED' };
   }
@@ -371,7 +373,14 @@ function methodSection(doc: Doc, version: ReportVersion): void {
 
 function signOffSection(doc: Doc, version: ReportVersion): void {
   heading(doc, 'Sign-off');
-  if (version.signedAt !== null && version.signedBy !== null && version.status !== 'draft') {
+  const { signature } = version;
+  if (signature && version.status !== 'draft') {
+    // The electronic signature as bound (signature.ts): who, as what, when (UTC and the site's time), what it means, what it covers.
+    paragraph(doc, `Electronically signed by ${signature.printedName}, ${(ROLE_LABELS as Record<string, string>)[signature.role] ?? signature.role}.`, { font: BOLD });
+    paragraph(doc, `Meaning of the signature: ${signature.meaning}.`);
+    paragraph(doc, `Signed at ${signature.signedAtUtc.replace(/\.\d+Z$/, 'Z')} UTC (${signature.signedAtLocal} ${signature.timeZone}).`);
+    paragraph(doc, `Signed content SHA-256: ${shortSha256(signature.contentSha256)} ...; signature binding ${shortSha256(signature.bindingSha256)} ...`, { size: SIZE.small });
+  } else if (version.signedAt !== null && version.signedBy !== null && version.status !== 'draft') {
     paragraph(doc, `Signed by ${version.signedBy} at ${formatTimestamp(version.signedAt)}.`, { font: BOLD });
   } else {
     paragraph(doc, 'Not signed. This is a draft and must not be used for patient care.', { font: BOLD, colour: COLOUR.draft });

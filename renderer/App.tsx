@@ -1,12 +1,18 @@
 /**
- * The workstation shell: worklist, dose log (#/dose), a study's procedure notes and dose
- * (#/procedure/<study>) or reading view (#/reading/<study>/<series>), chosen by the address's hash
- * so a reload keeps the place.
+ * The workstation shell: the session gate (first admin, login, lock, password change) around the
+ * signed-in person's workspace: worklist, dose log (#/dose), a study's procedure notes and dose
+ * (#/procedure/<study>) or reading view (#/reading/<study>/<series>), deliveries, settings, users
+ * (#/users) and the audit trail (#/audit), chosen by the address's hash so a reload keeps the
+ * place. Tabs a role cannot use are hidden (main refuses them anyway).
  */
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { StudySummary } from '../db/archiveRepository.js';
 import type { AppInfo } from '../main/api/contract.js';
+import { CLINICAL_ROLES, type Role } from '../main/auth/roles.js';
 import { cacClient } from './api/cacClient.js';
+import { SessionGate } from './auth/SessionGate.js';
+import { mayAny, rolesText, useSession } from './auth/useSession.js';
+import { AuditView } from './audit/AuditView.js';
 import { StudyProcedureView } from './notes/StudyProcedureView.js';
 import { ReadingView, type ReadingTarget } from './reading/ReadingView.js';
 // ---- settings view: #/settings
@@ -16,6 +22,7 @@ import { SettingsView } from './settings/SettingsView.js';
 import { DeliveriesTab } from './outbound/DeliveriesTab.js';
 import { DeliveriesView } from './outbound/DeliveriesView.js';
 // ---- end deliveries view
+import { UsersView } from './users/UsersView.js';
 import { Worklist } from './worklist/Worklist.js';
 
 function targetFromHash(): ReadingTarget | undefined {
@@ -27,13 +34,23 @@ function targetFromHash(): ReadingTarget | undefined {
 /** Loaded on first visit: chart.js stays out of the worklist's start-up bundle. */
 const DoseLogView = lazy(() => import('./dose/DoseLogView.js').then((module) => ({ default: module.DoseLogView })));
 
-type Place = { view: 'worklist' } | { view: 'dose' } | { view: 'settings' } | { view: 'deliveries' } | { view: 'procedure'; studyInstanceUid: string };
+type Place =
+  | { view: 'worklist' }
+  | { view: 'dose' }
+  | { view: 'settings' }
+  | { view: 'deliveries' }
+  | { view: 'users' }
+  | { view: 'audit' }
+  | { view: 'procedure'; studyInstanceUid: string };
 
 function placeFromHash(): Place {
-  if (/^#\/dose\/?$/.test(window.location.hash)) return { view: 'dose' };
-  if (/^#\/settings\/?$/.test(window.location.hash)) return { view: 'settings' };
-  if (/^#\/deliveries\/?$/.test(window.location.hash)) return { view: 'deliveries' }; // deliveries view
-  const procedure = /^#\/procedure\/([0-9.]+)$/.exec(window.location.hash);
+  const hash = window.location.hash;
+  if (/^#\/dose\/?$/.test(hash)) return { view: 'dose' };
+  if (/^#\/settings\/?$/.test(hash)) return { view: 'settings' };
+  if (/^#\/deliveries\/?$/.test(hash)) return { view: 'deliveries' }; // deliveries view
+  if (/^#\/users\/?$/.test(hash)) return { view: 'users' };
+  if (/^#\/audit\/?$/.test(hash)) return { view: 'audit' };
+  const procedure = /^#\/procedure\/([0-9.]+)$/.exec(hash);
   return procedure ? { view: 'procedure', studyInstanceUid: procedure[1] } : { view: 'worklist' };
 }
 
@@ -42,15 +59,49 @@ const openProcedure = (studyInstanceUid: string) => {
 };
 // ---- end dose log and procedure notes
 
+/** Who sees which top-level view (the server's channel table decides what they may do in it). */
+const VIEW_ROLES: Record<Place['view'], readonly Role[]> = {
+  worklist: CLINICAL_ROLES,
+  dose: CLINICAL_ROLES,
+  deliveries: CLINICAL_ROLES,
+  procedure: CLINICAL_ROLES,
+  settings: ['admin', 'physicist'],
+  users: ['admin'],
+  audit: ['admin', 'physicist'],
+};
+
 export function App() {
   const [info, setInfo] = useState<AppInfo>();
+  const [error, setError] = useState<string>();
+  // app.info is public: the product name and receiver are shown on the login screen too.
+  const loadInfo = useCallback(() => {
+    cacClient.call('app.info', {}).then(
+      (answer) => {
+        setInfo(answer);
+        setError(undefined);
+      },
+      (reason: Error) => setError(reason.message),
+    );
+  }, []);
+  useEffect(loadInfo, [loadInfo]);
+
+  return (
+    <SessionGate product={info?.productName ?? 'CAC Workstation'}>
+      <Workspace info={info} infoError={error} reloadInfo={loadInfo} />
+    </SessionGate>
+  );
+}
+
+function Workspace({ info, infoError, reloadInfo }: { info: AppInfo | undefined; infoError: string | undefined; reloadInfo: () => void }) {
+  const { session, lock, logOut, refresh } = useSession();
   const [target, setTarget] = useState<ReadingTarget | undefined>(targetFromHash);
   const [place, setPlace] = useState<Place>(placeFromHash);
   const [error, setError] = useState<string>();
   const [crash, setCrash] = useState<string>();
+  const may = (view: Place['view']) => mayAny(session, VIEW_ROLES[view]);
+  const clinical = may('worklist');
 
   useEffect(() => {
-    cacClient.call('app.info', {}).then(setInfo, (reason: Error) => setError(reason.message));
     const onHash = () => {
       setTarget(targetFromHash());
       setPlace(placeFromHash());
@@ -79,26 +130,48 @@ export function App() {
     window.location.hash = '#/';
   }, []);
 
+  // A place the role cannot use falls back to the person's first view (an administrator alone: Users).
+  const home: Place['view'] = clinical ? 'worklist' : may('users') ? 'users' : may('audit') ? 'audit' : 'worklist';
+  const shown: Place = may(place.view) ? place : { view: home };
+  const reading = target && clinical ? target : undefined;
+  const tab = (view: Place['view']) => !reading && shown.view === view;
+
   return (
     <div className="app">
       <nav className="app-bar">
         <span className="product" data-testid="product-name">
           {info?.productName ?? 'CAC Workstation'}
         </span>
-        <span className="muted">{info ? `v${info.version} · algorithm ${info.algorithmVersion} · ${info.reader}` : ''}</span>
+        <span className="muted">{info ? `v${info.version} · algorithm ${info.algorithmVersion}` : ''}</span>
         <span className="nav-tabs" role="tablist">
-          <a href="#/" role="tab" data-testid="nav-worklist" aria-selected={!target && place.view !== 'dose' && place.view !== 'settings' && place.view !== 'deliveries'} className={!target && place.view !== 'dose' && place.view !== 'settings' && place.view !== 'deliveries' ? 'active' : undefined}>
-            Worklist
-          </a>
-          <a href="#/dose" role="tab" data-testid="nav-dose-log" aria-selected={place.view === 'dose'} className={place.view === 'dose' ? 'active' : undefined}>
-            Dose log
-          </a>
+          {clinical && (
+            <>
+              <a href="#/" role="tab" data-testid="nav-worklist" aria-selected={tab('worklist')} className={tab('worklist') ? 'active' : undefined}>
+                Worklist
+              </a>
+              <a href="#/dose" role="tab" data-testid="nav-dose-log" aria-selected={tab('dose')} className={tab('dose') ? 'active' : undefined}>
+                Dose log
+              </a>
+            </>
+          )}
           {/* settings view */}
-          <a href="#/settings" role="tab" data-testid="nav-settings" aria-selected={!target && place.view === 'settings'} className={!target && place.view === 'settings' ? 'active' : undefined}>
-            Settings
-          </a>
+          {may('settings') && (
+            <a href="#/settings" role="tab" data-testid="nav-settings" aria-selected={tab('settings')} className={tab('settings') ? 'active' : undefined}>
+              Settings
+            </a>
+          )}
           {/* deliveries view */}
-          <DeliveriesTab active={!target && place.view === 'deliveries'} />
+          {clinical && <DeliveriesTab active={tab('deliveries')} />}
+          {may('users') && (
+            <a href="#/users" role="tab" data-testid="nav-users" aria-selected={tab('users')} className={tab('users') ? 'active' : undefined}>
+              Users
+            </a>
+          )}
+          {may('audit') && (
+            <a href="#/audit" role="tab" data-testid="nav-audit" aria-selected={tab('audit')} className={tab('audit') ? 'active' : undefined}>
+              Audit
+            </a>
+          )}
         </span>
         <span className="spacer" />
         {info && (
@@ -106,6 +179,18 @@ export function App() {
             DICOM receiver {info.receiver.listening ? `${info.receiver.aeTitle}:${info.receiver.port}` : info.receiver.enabled ? `not listening${info.receiver.problem ? `: ${info.receiver.problem}` : ''}` : 'off'}
           </span>
         )}
+        <span className="session-user" data-testid="session-user" title={`${session.user.username}: ${rolesText(session.user.roles)}`}>
+          <strong data-testid="session-user-name">{session.user.displayName}</strong>
+          <span className="muted" data-testid="session-user-roles">
+            {rolesText(session.user.roles)}
+          </span>
+        </span>
+        <button data-testid="session-lock" onClick={lock} title="Lock the workstation; your open work stays (Ctrl+L)">
+          Lock<kbd>Ctrl+L</kbd>
+        </button>
+        <button data-testid="session-logout" onClick={logOut} title="End your session: open work is closed (saved work stays saved)">
+          Log out
+        </button>
       </nav>
       {info?.notices.map((notice) => (
         <div key={notice} className="notice">
@@ -117,25 +202,34 @@ export function App() {
           {crash}
         </div>
       )}
-      {error && (
+      {(error ?? infoError) && (
         <div className="error" role="alert" data-testid="app-error">
-          {error}
+          {error ?? infoError}
         </div>
       )}
-      {target ? (
-        <ReadingView key={`${target.studyInstanceUid}/${target.seriesInstanceUid}`} target={target} onClose={close} />
-      ) : place.view === 'dose' ? (
+      {reading ? (
+        <ReadingView key={`${reading.studyInstanceUid}/${reading.seriesInstanceUid}`} target={reading} onClose={close} />
+      ) : shown.view === 'dose' ? (
         <Suspense fallback={<div className="loading">Loading the dose log…</div>}>
           <DoseLogView onOpenStudy={openProcedure} />
         </Suspense>
-      ) : place.view === 'settings' ? (
-        // settings view: the header's reader and receiver status follow what was saved
-        <SettingsView onSaved={() => void cacClient.call('app.info', {}).then(setInfo, (reason: Error) => setError(reason.message))} />
-      ) : place.view === 'deliveries' ? (
+      ) : shown.view === 'settings' ? (
+        // settings view: the header's receiver status and the idle lock follow what was saved
+        <SettingsView
+          onSaved={() => {
+            reloadInfo();
+            refresh();
+          }}
+        />
+      ) : shown.view === 'deliveries' ? (
         // deliveries view: the study link opens its procedure page
         <DeliveriesView onOpenStudy={openProcedure} />
-      ) : place.view === 'procedure' ? (
-        <StudyProcedureView key={place.studyInstanceUid} studyInstanceUid={place.studyInstanceUid} onClose={close} />
+      ) : shown.view === 'users' ? (
+        <UsersView />
+      ) : shown.view === 'audit' ? (
+        <AuditView />
+      ) : shown.view === 'procedure' ? (
+        <StudyProcedureView key={shown.studyInstanceUid} studyInstanceUid={shown.studyInstanceUid} onClose={close} />
       ) : (
         <Worklist onOpen={(study) => void open(study)} onOpenProcedure={(study) => openProcedure(study.studyInstanceUid)} />
       )}

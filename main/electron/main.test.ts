@@ -177,10 +177,24 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
   }
 }
 
+/** The account session the page signed in with (the preload passes it as the third invoke argument). */
+let sessionToken: string | undefined;
+
 function invoke(channel: string, request: unknown, senderFrame: unknown = appPage): Promise<unknown> {
   const handler = state.ipcHandlers.get(`cac:invoke:${channel}`);
   if (!handler) throw new Error(`no IPC handler for ${channel}`);
-  return handler({ senderFrame }, request) as Promise<unknown>;
+  return handler({ senderFrame }, request, sessionToken) as Promise<unknown>;
+}
+
+/** A fresh install: the first administrator (also a radiologist) is created over IPC, which signs the page in. */
+async function signIn(): Promise<void> {
+  if (sessionToken) return;
+  const setUp = (await invoke('auth.setupFirstAdmin', { username: 'ada', displayName: 'Ada Lovelace', password: 'Tr0ub4dour-&-3-horses', roles: ['radiologist'] })) as {
+    ok: boolean;
+    value: { sessionToken: string };
+  };
+  expect(setUp.ok).toBe(true);
+  sessionToken = setUp.value.sessionToken;
 }
 
 describe('the desktop main process (built, with a stand-in Electron)', () => {
@@ -282,10 +296,14 @@ describe('the desktop main process (built, with a stand-in Electron)', () => {
     expect(info).toMatchObject({ ok: true, value: { dataDirectory: process.env.CAC_DATA_DIR } });
     await expect(invoke('app.info', {}, { url: 'https://example.com/', parent: null })).rejects.toThrow(/own page/);
     await expect(invoke('app.info', {}, null)).rejects.toThrow(/own page/);
+    // Patient data needs an account: refused before login, answered (here: a bad request) after.
+    expect(await invoke('studies.list', {})).toMatchObject({ ok: false, error: { code: 'login-required' } });
+    await signIn();
     expect(await invoke('studies.list', { limit: 'all' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
   });
 
   it('opens the demo study and hands its volume over as bytes, scored by the utility-process worker', async () => {
+    await signIn();
     const listed = (await invoke('studies.list', {})) as { ok: true; value: { studies: Array<{ studyInstanceUid: string }> } };
     expect(listed.value.studies).toHaveLength(1);
     const { studyInstanceUid } = listed.value.studies[0];

@@ -143,10 +143,11 @@ export function ReportPanel({ studyInstanceUid, seriesInstanceUid, readingId, re
     }
   };
 
-  const sign = () =>
+  const sign = (password: string) =>
     act(async () => {
       if (!report) return;
-      const answer = await cacClient.call('report.sign', { reportId: report.reportId, version: report.current.version, contentSha256: report.currentSha256 });
+      // The password again: the electronic signature's second component (beside the session).
+      const answer = await cacClient.call('report.sign', { reportId: report.reportId, version: report.current.version, contentSha256: report.currentSha256, password });
       applyReport(answer.report);
       setViewing(undefined);
       const queued = answer.queued > 0 ? ` ${answer.queued} object${answer.queued === 1 ? '' : 's'} queued for delivery.` : '';
@@ -271,7 +272,6 @@ export function ReportPanel({ studyInstanceUid, seriesInstanceUid, readingId, re
         )}
         <SignOff
           report={report}
-          signer={settings ? { readerName: settings.readerName, readerRole: settings.readerRole } : undefined}
           blockedReason={blockedReason}
           busy={busy}
           onSign={sign}

@@ -1,73 +1,29 @@
 /**
- * Who signs, from the report panel: the reader's name and role (only radiologists and
- * cardiologists sign), switched here when another physician takes over the workstation. The site
- * header and the automatic sending are shown read-only: they are site settings (Settings → Report).
+ * Who signs and the site, from the report panel: the signer is the signed-in account (log in as
+ * another user from the lock screen to hand over); the site header and automatic sending are
+ * shown read-only: they are site settings (Settings → Report).
  */
-import { useEffect, useState } from 'react';
-import { READER_ROLES, SIGNING_ROLES, type Settings } from '../../main/api/settings.js';
-import { cacClient } from '../api/cacClient.js';
+import type { Settings } from '../../main/api/settings.js';
+import { ROLE_LABELS, SIGNING_ROLES } from '../../main/auth/roles.js';
+import { useOptionalSession } from '../auth/useSession.js';
 
-export function ReportSettings({ settings, onSaved }: { settings: Settings; onSaved: (settings: Settings) => void }) {
-  const [form, setForm] = useState(() => ({ readerName: settings.readerName, readerRole: settings.readerRole }));
-  const [error, setError] = useState<string>();
-  const [saved, setSaved] = useState(false);
-
-  useEffect(() => {
-    setForm({ readerName: settings.readerName, readerRole: settings.readerRole });
-  }, [settings]);
-
-  const save = async () => {
-    try {
-      const answer = await cacClient.call('settings.update', { patch: { readerName: form.readerName, readerRole: form.readerRole } });
-      setError(undefined);
-      setSaved(true);
-      onSaved(answer.settings);
-    } catch (reason) {
-      setError((reason as Error).message);
-      setSaved(false);
-    }
-  };
-  const change = (patch: Partial<typeof form>) => {
-    setForm((current) => ({ ...current, ...patch }));
-    setSaved(false);
-  };
-  const dirty = form.readerName !== settings.readerName || form.readerRole !== settings.readerRole;
-
+export function ReportSettings({ settings }: { settings: Settings; onSaved?: (settings: Settings) => void }) {
+  const session = useOptionalSession()?.session;
+  const signingRoles = session?.user.roles.filter((role) => SIGNING_ROLES.includes(role)) ?? [];
   return (
     <section className="report-section report-settings" data-testid="report-settings">
       <h3>Signer</h3>
-      <div className="report-settings-grid">
-        <label className="field">
-          <span className="field-label">Reader</span>
-          <input data-testid="report-signer-name" value={form.readerName} maxLength={64} onChange={(event) => change({ readerName: event.target.value })} />
-        </label>
-        <label className="field">
-          <span className="field-label">Role</span>
-          <select data-testid="report-signer-role" value={form.readerRole} onChange={(event) => change({ readerRole: event.target.value as Settings['readerRole'] })}>
-            {READER_ROLES.map((role) => (
-              <option key={role} value={role}>
-                {role}
-                {SIGNING_ROLES.includes(role) ? ' (signs reports)' : ''}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
-      {error && (
-        <div className="error" role="alert" data-testid="report-signer-error">
-          {error}
-        </div>
-      )}
-      <div className="form-footer">
-        <button className="primary" data-testid="report-signer-save" disabled={!dirty} onClick={() => void save()}>
-          Save signer
-        </button>
-        {saved && !dirty && (
-          <span className="saved" data-testid="report-signer-saved">
-            saved
-          </span>
+      <p data-testid="report-signer-summary">
+        {session ? (
+          <>
+            <strong>{session.user.displayName}</strong> ({session.user.username})
+            {signingRoles.length ? `, signs as ${signingRoles.map((role) => ROLE_LABELS[role]).join(' or ')}` : ': this account does not sign reports (radiologists and cardiologists do)'}.
+          </>
+        ) : (
+          'The signed-in physician.'
         )}
-      </div>
+      </p>
+      <p className="muted">Another physician signs after logging in as themselves (Lock, then “Log in as another user”).</p>
       <h3>Site</h3>
       <dl className="report-site-summary" data-testid="report-site-summary">
         <div>

@@ -25,7 +25,7 @@ function version(overrides: Partial<ReportVersion> & { reading?: ReportContent['
 }
 
 function summary(versions: ReportVersion[]): ReportSummary {
-  return { reportId: 1, studyInstanceUid: '1.2.3', seriesInstanceUid: '1.2.3.4', versions, current: versions[versions.length - 1], currentSha256: 'a'.repeat(64), signing: { allowed: true }, deliveries: [] };
+  return { reportId: 1, studyInstanceUid: '1.2.3', seriesInstanceUid: '1.2.3.4', versions, current: versions[versions.length - 1], currentSha256: 'a'.repeat(64), signing: { allowed: true, meaning: 'Reviewed and approved as the reading physician', signer: null }, signatureProblems: [], deliveries: [] };
 }
 
 function item(id: number, status: OutboundItem['status'], reportId: number | null = 1): OutboundItem {

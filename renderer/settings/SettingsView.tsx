@@ -13,16 +13,22 @@ import { ReceiverSection } from './ReceiverSection.js';
 import { ReportSection } from './ReportSection.js';
 import { ScoringSection } from './ScoringSection.js';
 import { UnsavedContext } from './SettingsSection.js';
-import { UserSection } from './UserSection.js';
+import { SessionSection } from './UserSection.js';
+import { BackupSection } from '../backup/BackupSection.js';
+import { useOptionalSession } from '../auth/useSession.js';
 
 const CONTENTS = [
-  { id: 'user', title: 'User' },
+  { id: 'session', title: 'Sessions' },
   { id: 'scoring', title: 'Scoring' },
   { id: 'dose', title: 'Dose' },
   { id: 'report', title: 'Report' },
   { id: 'receiver', title: 'DICOM receiver' },
   { id: 'display', title: 'Display' },
+  { id: 'backup', title: 'Backup' },
 ] as const;
+
+/** The sections a physicist may change (main/auth/channelAccess.ts PHYSICIST_SETTINGS); the administrator changes them all and makes backups. */
+const PHYSICIST_SECTIONS: readonly string[] = ['scoring', 'dose', 'display'];
 
 export function SettingsView({ onSaved }: { onSaved?: (response: SettingsResponse) => void }) {
   const [settings, setSettings] = useState<Settings>();
@@ -30,6 +36,11 @@ export function SettingsView({ onSaved }: { onSaved?: (response: SettingsRespons
   const [restartRequired, setRestartRequired] = useState(false);
   const [error, setError] = useState<string>();
   const [unsaved, setUnsaved] = useState<string[]>([]);
+  const roles = useOptionalSession()?.session.user.roles;
+  // Without a session (a test mounting the view alone) everything shows; main refuses what the role may not.
+  const admin = roles === undefined || roles.includes('admin');
+  const shows = (id: string) => admin || (id !== 'backup' && PHYSICIST_SECTIONS.includes(id));
+  const contents = CONTENTS.filter((entry) => shows(entry.id));
   const reportUnsaved = useCallback((id: string, dirty: boolean) => setUnsaved((current) => (dirty ? (current.includes(id) ? current : [...current, id]) : current.filter((entry) => entry !== id))), []);
 
   // Closing or reloading the window with unsaved changes asks first (the browser's own question).
@@ -69,7 +80,7 @@ export function SettingsView({ onSaved }: { onSaved?: (response: SettingsRespons
     <div className="settings-view" data-testid="settings-view" data-loaded={settings !== undefined}>
       <nav className="settings-contents" aria-label="Settings sections">
         <strong>Settings</strong>
-        {CONTENTS.map((entry) => (
+        {contents.map((entry) => (
           <button key={entry.id} className="link" data-testid={`settings-goto-${entry.id}`} onClick={() => show(entry.id)}>
             {entry.title}
           </button>
@@ -77,7 +88,7 @@ export function SettingsView({ onSaved }: { onSaved?: (response: SettingsRespons
         <span className="spacer" />
         {unsaved.length > 0 && (
           <span className="settings-unsaved" data-testid="settings-unsaved-summary">
-            unsaved changes in {CONTENTS.filter((entry) => unsaved.includes(entry.id)).map((entry) => entry.title).join(', ')}
+            unsaved changes in {contents.filter((entry) => unsaved.includes(entry.id)).map((entry) => entry.title).join(', ')}
           </span>
         )}
         <button data-testid="settings-reload" onClick={load} title="Read the stored settings again (unsaved changes in a section are kept)">
@@ -99,12 +110,18 @@ export function SettingsView({ onSaved }: { onSaved?: (response: SettingsRespons
       ) : (
         <UnsavedContext.Provider value={reportUnsaved}>
           <div className="settings-body">
-            <UserSection settings={settings} onSaved={saved} />
-            <ScoringSection settings={settings} onSaved={saved} />
-            <DoseSection settings={settings} onSaved={saved} />
-            <ReportSection settings={settings} onSaved={saved} />
-            <ReceiverSection settings={settings} status={receiver} onSaved={saved} />
-            <DisplaySection settings={settings} onSaved={saved} />
+            {shows('session') && <SessionSection settings={settings} onSaved={saved} />}
+            {shows('scoring') && <ScoringSection settings={settings} onSaved={saved} />}
+            {shows('dose') && <DoseSection settings={settings} onSaved={saved} />}
+            {shows('report') && <ReportSection settings={settings} onSaved={saved} />}
+            {shows('receiver') && <ReceiverSection settings={settings} status={receiver} onSaved={saved} />}
+            {shows('display') && <DisplaySection settings={settings} onSaved={saved} />}
+            {shows('backup') && (
+              // The contents' "Backup" link scrolls to this id.
+              <div id="settings-backup">
+                <BackupSection />
+              </div>
+            )}
           </div>
         </UnsavedContext.Provider>
       )}

@@ -1,43 +1,44 @@
-/** Who uses the workstation: the reader's name (readings and the audit log are kept per reader) and role. */
+/**
+ * Sessions: how many minutes without keyboard or mouse before the workstation locks itself (the
+ * open study stays under the lock screen). Who signs and reads is the signed-in account now, no
+ * longer a setting (issue 10).
+ */
 import type { SettingsResponse } from '../../main/api/contract.js';
-import { READER_ROLES, SIGNING_ROLES, type ReaderRole, type Settings } from '../../main/api/settings.js';
+import type { Settings } from '../../main/api/settings.js';
 import { Field, SettingsSection } from './SettingsSection.js';
 import { useSettingsSection, type PatchOrProblems } from './useSettingsSection.js';
 
-interface UserDraft {
-  readerName: string;
-  readerRole: ReaderRole;
+interface SessionDraft {
+  /** As typed: a blank or a fraction is refused before asking the API. */
+  idleLockMinutes: string;
 }
 
-const fromSettings = (settings: Settings): UserDraft => ({ readerName: settings.readerName, readerRole: settings.readerRole });
-const toPatch = (draft: UserDraft): PatchOrProblems => ({ patch: { readerName: draft.readerName, readerRole: draft.readerRole } });
+const fromSettings = (settings: Settings): SessionDraft => ({ idleLockMinutes: String(settings.session.idleLockMinutes) });
+const toPatch = (draft: SessionDraft): PatchOrProblems => {
+  const minutes = Number(draft.idleLockMinutes.trim());
+  if (!draft.idleLockMinutes.trim() || !Number.isInteger(minutes)) return { problems: new Map([['session.idleLockMinutes', 'enter a whole number of minutes (1 to 240)']]) };
+  return { patch: { session: { idleLockMinutes: minutes } } };
+};
 
-export function UserSection({ settings, onSaved }: { settings: Settings; onSaved: (response: SettingsResponse) => void }) {
+export function SessionSection({ settings, onSaved }: { settings: Settings; onSaved: (response: SettingsResponse) => void }) {
   const form = useSettingsSection(settings, fromSettings, toPatch, onSaved);
-  const signs = SIGNING_ROLES.includes(form.draft.readerRole);
   return (
-    <SettingsSection id="user" title="User" form={form} intro="Readings, reports and the audit log are recorded under this name.">
+    <SettingsSection id="session" title="Sessions" form={form} intro="Readings, reports and the audit trail are recorded under the signed-in account (Users).">
       <div className="settings-grid">
-        <Field label="Reader name" testId="settings-reader-name" problem={form.problem('readerName')}>
-          <input data-testid="settings-reader-name" value={form.draft.readerName} maxLength={64} onChange={(event) => form.change({ readerName: event.target.value })} />
-        </Field>
         <Field
-          label="Role"
-          testId="settings-reader-role"
-          problem={form.problem('readerRole')}
-          hint={
-            <span data-testid="settings-role-note" className={signs ? undefined : 'settings-warn'}>
-              Only radiologists and cardiologists sign reports{signs ? '.' : `: a ${form.draft.readerRole} can prepare a report but not sign it.`}
-            </span>
-          }
+          label="Lock after"
+          testId="settings-idle-lock-minutes"
+          unit="min"
+          problem={form.problem('session.idleLockMinutes')}
+          hint="Without keyboard or mouse activity; the open study and unsaved text stay under the lock screen. Default 10 min."
         >
-          <select data-testid="settings-reader-role" value={form.draft.readerRole} onChange={(event) => form.change({ readerRole: event.target.value as ReaderRole })}>
-            {READER_ROLES.map((role) => (
-              <option key={role} value={role}>
-                {role}
-              </option>
-            ))}
-          </select>
+          <input
+            data-testid="settings-idle-lock-minutes"
+            inputMode="numeric"
+            value={form.draft.idleLockMinutes}
+            maxLength={3}
+            onChange={(event) => form.change({ idleLockMinutes: event.target.value })}
+          />
         </Field>
       </div>
     </SettingsSection>

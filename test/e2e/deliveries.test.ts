@@ -19,7 +19,7 @@ import { freePort, startOrthanc, type RunningOrthanc } from '../support/orthanc.
 import { haveTool } from '../support/sharedData.js';
 import { DeliveriesPage, type DeliveryRowView } from './pages/deliveriesPage.js';
 import { startWorkstation, takeScreenshot, type Workstation } from './support/workstation.js';
-import { signedIn } from '../support/accounts.js';
+import { signedIn, TEST_PASSWORD } from '../support/accounts.js';
 
 const withOrthanc = haveTool('Orthanc');
 const HOSPITAL = 'Hospital PACS';
@@ -89,7 +89,7 @@ describe.skipIf(!withOrthanc)('the deliveries view: every report delivery to PAC
   }, 30_000);
 
   it('signing queues the SR, PDF and key images for both PACS: rows appear live, Orthanc ones "sent", the closed port with its error and attempts climbing, the badge counts what waits', async () => {
-    const signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: report.currentSha256 });
+    const signed = await call(handlers, 'report.sign', { reportId: report.reportId, version: 1, contentSha256: report.currentSha256, password: TEST_PASSWORD });
     perPacs = signed.queued / 2;
     expect(perPacs, 'the SR, the PDF (and the key images) for each of the two PACS').toBeGreaterThanOrEqual(2);
     expect(Number.isInteger(perPacs)).toBe(true);

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { freePort, startOrthanc, type RunningOrthanc } from '../support/orthanc.js';
 import { haveTool } from '../support/sharedData.js';
+import { TEST_PASSWORD } from '../support/accounts.js';
 import { makeTempDir } from '../support/tempDir.js';
 import { ReadingPage } from './pages/readingPage.js';
 import { ReportPage } from './pages/reportPage.js';
@@ -30,7 +31,7 @@ const RCA_POINT = [40.3, 40.3, 9] as const;
 const withOrthanc = haveTool('Orthanc');
 
 /** Console noise the deliberate refusals cause (the browser logs every 4xx answer): not a page error. */
-const expectedRefusal = (message: string) => /Failed to load resource: the server responded with a status of (400|409)/.test(message);
+const expectedRefusal = (message: string) => /Failed to load resource: the server responded with a status of (400|401|409)/.test(message);
 
 /** The score table's number for a row, as shown (2 decimals). */
 async function tableAgatston(page: Page, row: string): Promise<number> {
@@ -159,12 +160,11 @@ describe('the report in the reading view (browser mode)', () => {
     expect(await report.text('risk-entered')).toContain(`entered by ${READER}`);
   });
 
-  it('a technologist cannot sign (reason shown); a radiologist signs through the confirmation and editing stops', async () => {
-    await report.setRole('technologist');
+  // A technologist's view (no Sign or Amend button at all) is in accounts.test.ts.
+  it('a radiologist signs through the confirmation (signer, meaning, password again) and editing stops', async () => {
+    await report.tab('settings');
     expect(await report.text('report-site-summary')).toContain(`${SITE}, Harbour Road 1, Springfield`);
-    await expect.poll(() => report.signButton.isDisabled()).toBe(true);
-    expect(await report.text('report-sign-disabled-reason')).toBe(`Cannot sign: ${READER} is set up as technologist: only a radiologist or cardiologist can sign`);
-    await report.setRole('radiologist');
+    expect(await report.text('report-signer-summary')).toContain(`${READER} (elind), signs as Radiologist`);
     await expect.poll(() => report.signButton.isEnabled()).toBe(true);
 
     // Cancel first: nothing is signed.
@@ -173,12 +173,20 @@ describe('the report in the reading view (browser mode)', () => {
     await takeScreenshot(page, 'report-sign-confirm');
     await page.getByTestId('report-sign-cancel').click();
     expect(await report.state()).toBe('draft');
+    // A wrong password signs nothing: the refusal is shown and the draft stays.
+    await report.signButton.click();
+    await page.getByTestId('report-sign-password').fill('not-my-password');
+    await page.getByTestId('report-sign-confirm-button').click();
+    await page.getByTestId('report-error').waitFor();
+    expect(await report.state()).toBe('draft');
+    await page.getByTestId('report-sign-cancel').click();
     const said = await report.sign();
-    expect(said).toContain(`${READER} (radiologist)`);
+    expect(said).toContain(`${READER}, Radiologist`);
+    expect(said).toMatch(/Meaning of this signature: \S/);
     expect(said).toContain('cannot be changed afterwards');
     await expect.poll(() => report.state()).toBe('signed');
-    expect(await report.text('report-status')).toMatch(new RegExp(`^Signed by ${READER} at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC \\(v1\\)$`));
-    expect(await report.text('report-signoff')).toMatch(new RegExp(`^Signed by ${READER} at `));
+    expect(await report.text('report-status')).toMatch(new RegExp(`^Signed by ${READER} \\(elind\\) at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC \\(v1\\)$`));
+    expect(await report.text('report-signoff')).toMatch(new RegExp(`^Signed by ${READER} \\(elind\\) at `));
     await report.tab('text');
     expect(await page.getByTestId('report-findings-input').isDisabled()).toBe(true);
     expect(await page.getByTestId('report-impression-input').isDisabled()).toBe(true);
@@ -336,15 +344,17 @@ describe('the report in the reading view (browser mode)', () => {
     await report.setImpression('Moderate coronary calcification: not yet saved.');
     await page.getByTestId('text-unsaved').waitFor();
     // Another window signs v3 through the API (same origin, the host's cookie).
-    const signedElsewhere = await page.evaluate(async (seriesInstanceUid) => {
+    const signedElsewhere = await page.evaluate(async ([seriesInstanceUid, password]) => {
+      // The page's account session (renderer/api/cacClient.ts keeps it in sessionStorage).
+      const session = sessionStorage.getItem('cac.session') ?? '';
       const post = async (channel: string, body: unknown) =>
-        (await (await fetch(`/api/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json()) as {
+        (await (await fetch(`/api/${channel}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CAC-Session': session }, body: JSON.stringify(body) })).json()) as {
           ok: boolean;
           value: { report: { reportId: number; current: { version: number }; currentSha256: string } };
         };
       const { value } = await post('report.get', { seriesInstanceUid });
-      return (await post('report.sign', { reportId: value.report.reportId, version: value.report.current.version, contentSha256: value.report.currentSha256 })).ok;
-    }, /#\/reading\/[0-9.]+\/([0-9.]+)$/.exec(page.url())![1]);
+      return (await post('report.sign', { reportId: value.report.reportId, version: value.report.current.version, contentSha256: value.report.currentSha256, password })).ok;
+    }, [/#\/reading\/[0-9.]+\/([0-9.]+)$/.exec(page.url())![1], TEST_PASSWORD] as const);
     expect(signedElsewhere).toBe(true);
     await page.getByTestId('report-unsaved-left').waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('report-unsaved-left-text').inputValue()).toContain('Moderate coronary calcification: not yet saved.');

@@ -1,7 +1,7 @@
 /**
  * End to end in Chromium (browser mode, real archive, services and DICOM receiver on a temp data
- * directory): the Settings view (#/settings), reached through the header link. The reader's role
- * and name survive a reload; a threshold of 50 HU is refused next to its field with the form kept;
+ * directory, signed in as an account holding every role): the Settings view (#/settings), reached
+ * through the header link. The idle-lock minutes survive a reload (blank or 0 refused); a threshold of 50 HU is refused next to its field with the form kept;
  * a reference level row added in the table (and the cardiac k chosen) is what the next dose record
  * of the demo study is checked and converted with, while the earlier record keeps its k; the site
  * name and a send-to PACS (configured through the API first) are stored; the receiver enabled on a
@@ -25,7 +25,9 @@ type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; me
 async function api<T>(page: Page, channel: string, request: unknown): Promise<Result<T>> {
   return (await page.evaluate(
     async ([name, body]) => {
-      const response = await fetch(`/api/${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      // The page's account session (renderer/api/cacClient.ts keeps it in sessionStorage).
+      const session = sessionStorage.getItem('cac.session');
+      const response = await fetch(`/api/${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(session ? { 'X-CAC-Session': session } : {}) }, body: JSON.stringify(body) });
       return response.json();
     },
     [channel, request] as const,
@@ -77,33 +79,37 @@ describe('the Settings view (browser mode)', () => {
   it('is reached through the header link and shows every section', async () => {
     expect(page.url()).toMatch(/#\/settings$/);
     expect(await page.getByTestId('nav-settings').getAttribute('aria-selected')).toBe('true');
-    for (const id of ['user', 'scoring', 'dose', 'report', 'receiver', 'display'] as const) await settings.section(id).waitFor();
+    for (const id of ['session', 'scoring', 'dose', 'report', 'receiver', 'display'] as const) await settings.section(id).waitFor();
+    // An administrator also sees the backup section.
+    await page.getByTestId('backup-section').waitFor();
     expect(await settings.value('settings-threshold')).toBe('130');
     expect(await settings.value('settings-min-area')).toBe('1');
     expect(await settings.value('settings-mass-factor')).toBe('');
     await takeScreenshot(page, 'settings-view');
   });
 
-  it('changes the reader role and name: unsaved until saved, then kept after a reload', async () => {
-    await settings.fill('settings-reader-name', 'Dr Ines Ortega');
-    await settings.field('settings-reader-role').selectOption('technologist');
-    await settings.unsaved('user').waitFor();
-    expect(await page.getByTestId('settings-role-note').textContent()).toMatch(/Only radiologists and cardiologists sign reports: a technologist/);
-    await shot('user', 'settings-user-unsaved');
-    expect(await settings.save('user')).toBe('saved');
-    expect(await settings.unsaved('user').count()).toBe(0);
+  it('changes the idle-lock minutes: a blank or 0 is refused beside the field, 15 is stored and kept after a reload; the app bar shows the account', async () => {
+    expect(await settings.value('settings-idle-lock-minutes')).toBe('10');
+    expect(await page.getByTestId('session-user-name').textContent()).toBe('Dr Test Reader');
+    await settings.fill('settings-idle-lock-minutes', '0');
+    await settings.unsaved('session').waitFor();
+    expect(await settings.save('session')).toBe('refused');
+    await settings.fieldError('settings-idle-lock-minutes').waitFor();
+    expect(await settings.value('settings-idle-lock-minutes')).toBe('0');
+    await settings.fill('settings-idle-lock-minutes', '');
+    expect(await settings.save('session')).toBe('refused');
+    expect(await settings.fieldError('settings-idle-lock-minutes').textContent()).toMatch(/whole number of minutes/);
+    await shot('session', 'settings-session-unsaved');
 
-    // Saved with the user section only: the stored settings say so, and a reload shows them.
-    const stored = await value<SettingsResponse>(page, 'settings.get', {});
-    expect(stored.settings).toMatchObject({ readerName: 'Dr Ines Ortega', readerRole: 'technologist' });
+    await settings.fill('settings-idle-lock-minutes', '15');
+    expect(await settings.save('session')).toBe('saved');
+    expect(await settings.unsaved('session').count()).toBe(0);
+    // Saved with the session section only: the stored settings say so, the session follows, and a reload shows them.
+    expect((await value<SettingsResponse>(page, 'settings.get', {})).settings.session).toEqual({ idleLockMinutes: 15 });
+    await expect.poll(async () => (await value<{ session: { idleLockMinutes: number } }>(page, 'auth.status', {})).session.idleLockMinutes).toBe(15);
     await settings.reload();
-    expect(await settings.value('settings-reader-name')).toBe('Dr Ines Ortega');
-    expect(await settings.value('settings-reader-role')).toBe('technologist');
-
-    await settings.field('settings-reader-role').selectOption('cardiologist');
-    expect(await settings.save('user')).toBe('saved');
-    expect((await value<SettingsResponse>(page, 'settings.get', {})).settings.readerRole).toBe('cardiologist');
-    await shot('user', 'settings-user');
+    expect(await settings.value('settings-idle-lock-minutes')).toBe('15');
+    await shot('session', 'settings-session');
   });
 
   it('refuses a threshold of 50 HU next to the field, keeps everything typed, then saves 130', async () => {

@@ -25,7 +25,9 @@ async function api<T>(page: Page, channel: string, request: unknown): Promise<{ 
   type Result = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
   return (await page.evaluate(
     async ([name, body]) => {
-      const response = await fetch(`/api/${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      // The page's account session (renderer/api/cacClient.ts keeps it in sessionStorage).
+      const session = sessionStorage.getItem('cac.session');
+      const response = await fetch(`/api/${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(session ? { 'X-CAC-Session': session } : {}) }, body: JSON.stringify(body) });
       return response.json();
     },
     [channel, request] as const,

@@ -1,5 +1,6 @@
 /** Page object: the report panel of the reading view (preview, text, risk factors, sign-off, versions, delivery, settings). */
 import type { Locator, Page } from 'playwright-core';
+import { TEST_PASSWORD } from '../../support/accounts.js';
 
 export type ReportTab = 'text' | 'risk' | 'versions' | 'delivery' | 'settings';
 
@@ -66,19 +67,13 @@ export class ReportPage {
     await this.page.getByTestId('risk-save').click();
   }
 
-  async setRole(role: string): Promise<void> {
-    await this.tab('settings');
-    await this.page.getByTestId('report-signer-role').selectOption(role);
-    await this.page.getByTestId('report-signer-save').click();
-    await this.page.getByTestId('report-signer-saved').waitFor();
-  }
-
-  /** Sign with the confirmation step; answers what the confirmation said. */
-  async sign(): Promise<string> {
+  /** Sign with the confirmation step and the signer's password typed again; answers what the confirmation said. */
+  async sign(password: string = TEST_PASSWORD): Promise<string> {
     await this.signButton.click();
     const confirm = this.page.getByTestId('report-sign-confirm');
     await confirm.waitFor();
     const said = (await confirm.textContent()) ?? '';
+    await this.page.getByTestId('report-sign-password').fill(password);
     await this.page.getByTestId('report-sign-confirm-button').click();
     await confirm.waitFor({ state: 'detached' });
     return said;

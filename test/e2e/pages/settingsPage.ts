@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { imageVariety, screenshotDir } from '../support/workstation.js';
 
-export type SettingsSectionId = 'user' | 'scoring' | 'dose' | 'report' | 'receiver' | 'display';
+export type SettingsSectionId = 'session' | 'scoring' | 'dose' | 'report' | 'receiver' | 'display';
 
 export class SettingsPage {
   constructor(readonly page: Page) {}

@@ -1,5 +1,5 @@
 /**
- * `npm run bench` [-- load candidates click memory import receive ui report doselog]: the performance budgets, each measured
+ * `npm run bench` [-- load candidates click memory import receive ui report doselog audit backup]: the performance budgets, each measured
  * against a baseline taken in the same run (DESIGN.md: budgets are ratios, not timed unit tests).
  * Exits 1 when a budget fails, 2 when a benchmark could not run.
  */
@@ -16,11 +16,13 @@ import { benchPeakMemory } from './peakMemory.js';
 import { benchUiLatency } from './uiLatency.js';
 import { benchReportOutputs } from './reportOutputs.js';
 import { benchDoseLog } from './doseLog.js';
+import { benchAuditVerify } from './auditVerify.js';
+import { benchBackup } from './backup.js';
 import { qrmInserts, qrmPhantomDir, requirePhantom } from './qrmPhantom.js';
 import { describeCheck, formatMs, heading, line, type BudgetCheck } from './stats.js';
 import { TILED_SLICES, tiledClicks, tiledGeometry, tiledVolume, writeTiledSeries } from './tiledPhantom.js';
 
-const BENCHMARKS = ['load', 'candidates', 'click', 'memory', 'import', 'receive', 'ui', 'report', 'doselog'] as const;
+const BENCHMARKS = ['load', 'candidates', 'click', 'memory', 'import', 'receive', 'ui', 'report', 'doselog', 'audit', 'backup'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 function chosenBenchmarks(args: string[]): Set<Benchmark> {
@@ -75,6 +77,8 @@ async function main(): Promise<number> {
   if (chosen.has('ui')) checks.push(...(await benchUiLatency()));
   if (chosen.has('report')) checks.push(...(await benchReportOutputs()));
   if (chosen.has('doselog')) checks.push(...(await benchDoseLog()));
+  if (chosen.has('audit')) checks.push(...(await benchAuditVerify()));
+  if (chosen.has('backup')) checks.push(...(await benchBackup()));
 
   heading(`summary (${((performance.now() - startedAt) / 1000).toFixed(0)} s)`);
   for (const check of checks) console.log(`   [${check.benchmark}] ${describeCheck(check)}`);

@@ -7,7 +7,7 @@ import { ScoringWorkerError } from '../worker/scoringWorkerClient.js';
 import { PacsError } from '../pacs/pacsError.js';
 import { PacsNodeError } from '../pacs/pacsNode.js';
 import { AuthError } from '../auth/accountService.js';
-import type { ApiError, ApiErrorCode } from './contract.js';
+import type { ApiError, ApiErrorCode, OtherReading } from './contract.js';
 
 const CODE_OF_AUTH_ERROR: Record<AuthError['code'], ApiErrorCode> = {
   'bad-credentials': 'bad-credentials',
@@ -26,6 +26,8 @@ export class ApiFailure extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly details?: string[],
+    /** For reading.open: the other readers' readings to choose from. */
+    readonly otherReadings?: OtherReading[],
   ) {
     super(message);
     this.name = 'ApiFailure';
@@ -35,7 +37,10 @@ export class ApiFailure extends Error {
 export const CONFLICT_MESSAGE = 'this study was changed in another window: reload';
 
 export function toApiError(reason: unknown, log: (message: string, error: unknown) => void = defaultLog): ApiError {
-  if (reason instanceof ApiFailure) return withDetails({ code: reason.code, message: reason.message }, reason.details);
+  if (reason instanceof ApiFailure) {
+    const error = withDetails({ code: reason.code, message: reason.message }, reason.details);
+    return reason.otherReadings ? { ...error, otherReadings: reason.otherReadings } : error;
+  }
   if (reason instanceof ScoringWorkerError) {
     switch (reason.code) {
       case 'worker-crashed':

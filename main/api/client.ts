@@ -23,6 +23,8 @@ export interface CacTransport {
 export class ApiCallError extends Error {
   readonly code: ApiError['code'];
   readonly details?: string[];
+  /** reading.open: the other readers' readings to choose from (take over or start your own). */
+  readonly otherReadings?: ApiError['otherReadings'];
 
   constructor(
     readonly channel: Channel,
@@ -32,6 +34,7 @@ export class ApiCallError extends Error {
     this.name = 'ApiCallError';
     this.code = error.code;
     this.details = error.details;
+    this.otherReadings = error.otherReadings;
   }
 }
 

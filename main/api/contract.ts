@@ -89,7 +89,16 @@ export const requestSchemas = {
     jobId: retrieveJobIdSchema.optional(),
   }),
   'pacs.cancel': z.strictObject({ jobId: retrieveJobIdSchema }),
-  'reading.open': z.strictObject({ studyInstanceUid: uidSchema, seriesInstanceUid: uidSchema }),
+  /**
+   * start (issue 10, readings per account): 'own' (default) opens your reading of the series, or a new
+   * one when nobody has read it, else fails with a conflict listing the others' readings (otherReadings);
+   * 'new' starts your own empty reading; takeOver continues another reader's reading as yours (audited).
+   */
+  'reading.open': z.strictObject({
+    studyInstanceUid: uidSchema,
+    seriesInstanceUid: uidSchema,
+    start: z.union([z.enum(['own', 'new']), z.strictObject({ takeOver: readingIdSchema })]).optional(),
+  }),
   'reading.assign': z.strictObject({ readingId: readingIdSchema, revision: revisionSchema, assignment: assignmentSchema }),
   'reading.undo': z.strictObject({ readingId: readingIdSchema, revision: revisionSchema }),
   'reading.redo': z.strictObject({ readingId: readingIdSchema, revision: revisionSchema }),
@@ -207,6 +216,19 @@ export interface ReadingView {
   redoDepth: number;
   scores: ScoreSheet;
   restored: RestoredWork;
+  /** Saved readings of this series by other readers (issue 10): never hidden, whoever opens it. */
+  otherReadings: OtherReading[];
+  /** The reading this one continues, when it was taken over from another reader. */
+  takenOverFrom: { readingId: number; reader: string } | null;
+}
+
+/** Another reader's saved reading of the series, with its author. */
+export interface OtherReading {
+  readingId: number;
+  /** The author as the records name them: "Anna Smith (asmith)". */
+  reader: string;
+  assignments: number;
+  updatedAt: string;
 }
 
 export interface ReadingChange {
@@ -298,6 +320,8 @@ export interface ApiError {
   /** A sentence a technologist can act on; never a stack trace. */
   message: string;
   details?: string[];
+  /** reading.open with start 'own' when only other readers have readings of the series: the readings to choose from. */
+  otherReadings?: OtherReading[];
 }
 
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ApiError };
@@ -346,5 +370,7 @@ const EVENTS: Record<CacEventName, true> = {
   'retrieve.done': true,
   'report.changed': true,
   'outbound.changed': true,
+  'backup.progress': true,
+  'backup.done': true,
 };
 export const EVENT_NAMES = Object.keys(EVENTS) as readonly CacEventName[];

@@ -19,7 +19,7 @@ import { writeSyntheticDemoPhantom } from '../demo/syntheticDemoPhantom.js';
 import type { AppInfo } from './contract.js';
 import { ApiEventHub } from './eventHub.js';
 import { AccountService } from '../auth/accountService.js';
-import { actorLabel } from '../auth/actor.js';
+import { actorLabel, currentActor } from '../auth/actor.js';
 import type { ApiServices } from './handlers.js';
 import { ReceiverService } from './receiverService.js';
 import { SettingsStore } from './settingsStore.js';
@@ -60,7 +60,8 @@ export interface WorkstationServices extends ApiServices {
 const STUDIES_CHANGED_DEBOUNCE_MS = 250;
 
 export async function createServices(dataDirectory: string, options: CreateServicesOptions = {}): Promise<WorkstationServices> {
-  mkdirSync(dataDirectory, { recursive: true });
+  // Settings and (by default) the archive live here: owner-only, like all patient data.
+  mkdirSync(dataDirectory, { recursive: true, mode: 0o700 });
   const settings = new SettingsStore(dataDirectory);
   const archiveFolder = settings.get().archiveFolder ?? defaultArchiveDirectory(dataDirectory);
   const store = ArchiveStore.open(archiveFolder);
@@ -129,7 +130,7 @@ export async function createServices(dataDirectory: string, options: CreateServi
     algorithmVersion: ALGORITHM_VERSION,
     dataDirectory,
     archiveFolder,
-    reader: actorLabel(),
+    reader: currentActor().kind === 'user' ? actorLabel() : '',
     receiver: receiver.status(),
     notices: [...settings.notices, ...(recovery ? [recovery] : [])],
     ...(recovery ? { recovery } : {}),

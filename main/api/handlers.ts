@@ -30,7 +30,7 @@ import { CHANNELS_BEFORE_PASSWORD_CHANGE, CHANNELS_WHILE_LOCKED, type LoginRespo
 import { accessProblem, CHANNEL_ACCESS, PHYSICIST_SETTINGS } from '../auth/channelAccess.js';
 import type { Session } from '../auth/sessions.js';
 import { createAuditChannels } from '../audit/auditChannels.js';
-import { createBackupChannels } from '../backup/backupChannels.js';
+import { cancelRunningBackup, createBackupChannels } from '../backup/backupChannels.js';
 
 export interface ApiServices {
   store: ArchiveStore;
@@ -96,6 +96,7 @@ function stateFor(services: ApiServices): HandlerState {
       doseFor: services.reportDose ?? (() => null),
       procedureAlertsFor: services.procedureAlerts ?? (() => []),
       delivery: services.reportDelivery,
+      accounts: services.accounts,
     });
     state = { readings, reports, imports: new Map(), retrieves: new Map() };
     stateOf.set(services, state);
@@ -283,7 +284,7 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
       return { cancelled: running !== undefined };
     },
 
-    'reading.open': ({ studyInstanceUid, seriesInstanceUid }) => sessions.openReading(studyInstanceUid, seriesInstanceUid),
+    'reading.open': ({ studyInstanceUid, seriesInstanceUid, start }) => sessions.openReading(studyInstanceUid, seriesInstanceUid, start),
     'reading.assign': ({ readingId, revision, assignment }) => sessions.assign(readingId, revision, assignment),
     'reading.undo': ({ readingId, revision }) => sessions.undo(readingId, revision),
     'reading.redo': ({ readingId, revision }) => sessions.redo(readingId, revision),
@@ -316,7 +317,7 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
     'report.saveText': ({ reportId, version, findings, impression }) => ({ report: reports.saveText(reportId, version, { findings, impression }) }),
     'report.riskFactors': ({ studyInstanceUid }) => reports.riskFactors(studyInstanceUid),
     'report.saveRiskFactors': ({ studyInstanceUid, factors }) => reports.saveRiskFactors(studyInstanceUid, factors),
-    'report.sign': ({ reportId, version, contentSha256 }) => reports.sign(reportId, version, contentSha256),
+    'report.sign': ({ reportId, version, contentSha256, password }) => reports.sign(reportId, version, contentSha256, password),
     'report.amend': async ({ reportId, readingId, reason }) => ({ report: await reports.amend(reportId, readingId, reason) }),
     'report.discardDraft': ({ reportId }) => ({ report: reports.discardDraft(reportId) }),
     'report.pdf': ({ reportId, version }) => reports.pdf(reportId, version),
@@ -391,6 +392,7 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
   return Object.assign(table, {
     readings: sessions,
     async shutdown() {
+      await cancelRunningBackup(services);
       for (const running of imports.values()) running.controller.abort();
       for (const running of retrieves.values()) running.abort();
       await Promise.all([...imports.values()].map((running) => running.done));

@@ -12,7 +12,13 @@ const username = z
   .min(2, 'a user name has at least 2 characters')
   .max(32, 'a user name has at most 32 characters')
   .regex(/^[A-Za-z0-9._-]+$/, 'a user name has letters, digits, dots, dashes or underscores only');
-const displayName = z.string().trim().min(2, 'enter the person\'s name as it is printed on reports').max(64);
+/** Printed on reports and written into DICOM person names (PN): no ^ = \\ or control characters, which PN reserves. */
+const displayName = z
+  .string()
+  .trim()
+  .min(2, 'enter the person\'s name as it is printed on reports')
+  .max(64)
+  .regex(/^[^\\^=\u0000-\u001f\u007f]+$/, 'a printed name cannot contain ^, =, a backslash or control characters (DICOM person names reserve them)');
 /** Length and content rules are checked in main (passwordProblem), so the message can name them. */
 const password = z.string().min(1, 'enter the password').max(MAX_PASSWORD_LENGTH);
 const roles = z.array(z.enum(ROLES)).min(1, 'give the account at least one role').max(ROLES.length);
@@ -104,5 +110,5 @@ export const authChannelRoles: Record<AuthChannel, ChannelAccess> = {
 };
 
 /** Channels a locked session (or one that must change its password first) may still call. */
-export const CHANNELS_WHILE_LOCKED: readonly string[] = ['auth.status', 'auth.login', 'auth.logout', 'auth.unlock', 'auth.setupFirstAdmin'];
-export const CHANNELS_BEFORE_PASSWORD_CHANGE: readonly string[] = [...CHANNELS_WHILE_LOCKED, 'auth.changePassword', 'auth.lock', 'auth.touch', 'app.info'];
+export const CHANNELS_WHILE_LOCKED: readonly string[] = ['app.info', 'auth.status', 'auth.login', 'auth.logout', 'auth.unlock', 'auth.setupFirstAdmin'];
+export const CHANNELS_BEFORE_PASSWORD_CHANGE: readonly string[] = [...CHANNELS_WHILE_LOCKED, 'auth.changePassword', 'auth.lock', 'auth.touch'];

@@ -10,6 +10,10 @@ import { importCommand, IMPORT_USAGE } from './importCommand.js';
 import { receiveCommand, RECEIVE_USAGE } from './receiveCommand.js';
 import { pacsCommand, PACS_USAGE } from './pacsCommand.js';
 import { doseCommand, DOSE_USAGE } from './doseCommand.js';
+import { auditCommand, AUDIT_USAGE } from './auditCommand.js';
+import { usersCommand, USERS_USAGE } from './usersCommand.js';
+import { backupCommand, BACKUP_USAGE } from './backupCommand.js';
+import { restoreCommand, RESTORE_USAGE } from './restoreCommand.js';
 
 const COMMANDS: Record<string, (args: string[], out: (text: string) => void) => Promise<void>> = {
   score: scoreCommand,
@@ -18,9 +22,13 @@ const COMMANDS: Record<string, (args: string[], out: (text: string) => void) => 
   receive: (args, out) => receiveCommand(args, out),
   pacs: pacsCommand,
   dose: doseCommand,
+  audit: auditCommand,
+  users: usersCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 };
 
-const USAGE = ['usage: cac <command> ...', `  ${SCORE_USAGE.replace('usage: ', '')}`, `  ${IMPORT_USAGE.replace('usage: ', '')}`, `  ${RECEIVE_USAGE.replace('usage: ', '')}`, `  ${PACS_USAGE.split('\n')[0].replace('usage: ', '')}`, `  ${DOSE_USAGE.replace('usage: ', '')}`, '  cac demo    score the demo phantom (the shared QRM scan, or a generated one)'].join('\n');
+const USAGE = ['usage: cac <command> ...', `  ${SCORE_USAGE.replace('usage: ', '')}`, `  ${IMPORT_USAGE.replace('usage: ', '')}`, `  ${RECEIVE_USAGE.replace('usage: ', '')}`, `  ${PACS_USAGE.split('\n')[0].replace('usage: ', '')}`, `  ${DOSE_USAGE.replace('usage: ', '')}`, `  ${AUDIT_USAGE.replace('usage: ', '')}`, `  ${USERS_USAGE.split('\n')[0].replace('usage: ', '')}`, `  ${BACKUP_USAGE.replace('usage: ', '')}`, `  ${RESTORE_USAGE.replace('usage: ', '')}`, '  cac demo    score the demo phantom (the shared QRM scan, or a generated one)'].join('\n');
 
 export async function runCli(argv: string[], out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Promise<number> {
   const [command, ...args] = argv;

@@ -161,7 +161,11 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
       await accounts.unlock(session, password);
       return { session: accounts.sessionView(session, settings.get().session.idleLockMinutes) };
     },
-    'auth.touch': (_request, context) => ({ session: accounts.sessionView(needSession(context), settings.get().session.idleLockMinutes) }),
+    'auth.touch': (_request, context) => {
+      const session = needSession(context);
+      accounts.sessions.touch(session);
+      return { session: accounts.sessionView(session, settings.get().session.idleLockMinutes) };
+    },
     'auth.changePassword': async ({ currentPassword, newPassword }, context) => {
       const session = needSession(context);
       await accounts.changePassword(session, currentPassword, newPassword);
@@ -369,7 +373,6 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
       store.audit.record({ actor: actorLabel(actor), actorId: session.userId, action: 'access-refused', outcome: 'failure', details: { channel } });
       throw new ApiFailure('not-permitted', problem);
     }
-    if (channel !== 'auth.status' && !session.locked) accounts.sessions.touch(session);
     return { context, actor };
   }
 

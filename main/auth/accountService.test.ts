@@ -10,6 +10,7 @@ import { makeTempDir } from '../../test/support/tempDir.js';
 import { AccountService, AuthError, LOCKOUT_MS, MAX_FAILED_LOGINS } from './accountService.js';
 import { actorLabel, runAs, type Actor } from './actor.js';
 import { CURRENT_PARAMETERS, hashPassword, parseHash } from './passwords.js';
+import { ACTIVITY_REPORT_GRACE_MS } from './sessions.js';
 
 const ADMIN_PASSWORD = 'Tr0ub4dour-&-3-horses';
 const READER_PASSWORD = 'quiet-lantern-harbour-58';
@@ -224,7 +225,7 @@ describe('AccountService on a real archive', () => {
     it('an idle session locks itself and the audit says why', async () => {
       await firstAdmin();
       const { session } = await accounts.login('asmith', ADMIN_PASSWORD);
-      now += 10 * 60_000;
+      now += 10 * 60_000 + ACTIVITY_REPORT_GRACE_MS;
       expect(accounts.sessions.resolve(session.token)!.locked).toBe(true);
       expect(details(auditRows('session-locked')[0])).toEqual({ reason: 'idle', idleLockMinutes: 10 });
     });

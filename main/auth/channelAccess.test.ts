@@ -21,6 +21,7 @@ import { registerIpcApi, type InvokeEventLike, type IpcMainLike } from '../elect
 import { makeTempDir } from '../../test/support/tempDir.js';
 import { ALL_ROLES, createAccount, logIn, TEST_PASSWORD } from '../../test/support/accounts.js';
 import { CHANNELS_BEFORE_PASSWORD_CHANGE, CHANNELS_WHILE_LOCKED } from './authContract.js';
+import { ACTIVITY_REPORT_GRACE_MS } from './sessions.js';
 import { CHANNEL_ACCESS } from './channelAccess.js';
 import { hashPassword } from './passwords.js';
 import { ROLES, type Role } from './roles.js';
@@ -138,9 +139,22 @@ describe('channel access through the real handler table', () => {
   it('an idle session locks itself at its next request', async () => {
     const token = await logIn(services.accounts, { username: 'idle-reader', roles: ['radiologist'] });
     const session = services.accounts.sessions.resolve(token)!;
-    session.lastActivityAt -= services.settings.get().session.idleLockMinutes * 60_000;
+    session.lastActivityAt -= services.settings.get().session.idleLockMinutes * 60_000 + ACTIVITY_REPORT_GRACE_MS;
     expect(await codeOf('studies.list', {}, token)).toBe('session-locked');
     expect(await codeOf('auth.status', {}, token)).toBe('ran');
+  });
+
+  it('only reported activity (auth.touch) restarts the idle clock, not requests such as a refreshed worklist', async () => {
+    const token = await logIn(services.accounts, { username: 'busy-reader', roles: ['radiologist'] });
+    const session = services.accounts.sessions.resolve(token)!;
+    const idleMs = services.settings.get().session.idleLockMinutes * 60_000 + ACTIVITY_REPORT_GRACE_MS;
+    session.lastActivityAt -= idleMs - 60_000;
+    expect(await codeOf('studies.list', {}, token)).toBe('ran');
+    expect(await codeOf('auth.touch', {}, token)).toBe('ran');
+    session.lastActivityAt -= idleMs - 60_000;
+    expect(await codeOf('studies.list', {}, token)).toBe('ran');
+    session.lastActivityAt -= 60_000;
+    expect(await codeOf('studies.list', {}, token)).toBe('session-locked');
   });
 
   describe('the key rules, spelt out', () => {

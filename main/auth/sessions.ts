@@ -6,6 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 
+/**
+ * The page reports user activity (keys, mouse) with auth.touch at most once a minute, so the server
+ * waits that much longer than the idle time before it locks on its own; the page locks on time.
+ * Requests themselves do not count: a worklist refreshed because a scanner is sending is not a person.
+ */
+export const ACTIVITY_REPORT_GRACE_MS = 60_000;
+
 export interface Session {
   token: string;
   userId: number;
@@ -35,7 +42,7 @@ export class SessionRegistry {
   resolve(token: string | undefined): Session | undefined {
     if (!token) return undefined;
     const session = this.sessions.get(token);
-    if (session && !session.locked && this.now() - session.lastActivityAt >= this.idleMs()) {
+    if (session && !session.locked && this.now() - session.lastActivityAt >= this.idleMs() + ACTIVITY_REPORT_GRACE_MS) {
       session.locked = true;
       session.lockReason = 'idle';
       this.onIdleLock(session);
@@ -43,7 +50,7 @@ export class SessionRegistry {
     return session;
   }
 
-  /** The user did something: the idle clock starts again. */
+  /** The person did something (auth.touch, login, unlock): the idle clock starts again. */
   touch(session: Session): void {
     if (!session.locked) session.lastActivityAt = this.now();
   }

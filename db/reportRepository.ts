@@ -15,8 +15,8 @@ export interface ReportRecord {
   createdAt: string;
 }
 
-/** The risk factors a technologist or reader entered (age and the score come from the study). */
-export type EnteredRiskFactors = Omit<MesaInput, 'ageYears' | 'cacAgatston'>;
+/** The risk factors a technologist or reader entered (the score comes from the reading; ageYears only counts when the study has no age). */
+export type EnteredRiskFactors = Omit<MesaInput, 'cacAgatston'>;
 
 export interface StoredRiskFactors {
   studyInstanceUid: string;

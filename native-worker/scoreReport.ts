@@ -28,8 +28,11 @@ export interface ScoreReport {
   algorithmVersion: string;
 }
 
-/** Six decimals: far below what a report shows, and free of binary floating-point noise. */
-const round = (value: number): number => Math.round(value * 1e6) / 1e6;
+/**
+ * Scores to 0.01, as the published tables (and the app's report) give them: more digits are noise
+ * of the floating-point sums, not precision of the measurement.
+ */
+const round = (value: number): number => Math.round(value * 100) / 100;
 
 function roundScore(score: CalciumScore): CalciumScore {
   return {

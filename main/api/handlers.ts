@@ -220,6 +220,10 @@ export function createApiHandlers(services: ApiServices): ApiHandlers & { readon
         (reason: unknown) => {
           imports.delete(importJobId);
           console.error(`[api] import ${importJobId} failed:`, reason);
+          // The worklist waits for import.done: an import that broke must still end there.
+          const counts = { filesTotal: 0, filesDone: 0, bytesDone: 0, stored: 0, duplicates: 0, conflicts: 0, quarantined: 0 };
+          const error = `${path} could not be imported: ${reason instanceof Error ? reason.message : String(reason)}`;
+          emit('import.done', { importJobId, summary: { importJobId, status: 'failed', studies: 0, series: 0, counts, quarantined: [], conflicts: [], notes: [], error } });
         },
       );
       imports.set(importJobId, { controller, done });

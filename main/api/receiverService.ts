@@ -49,7 +49,7 @@ export class ReceiverService {
   }
 
   close(): Promise<void> {
-    return this.apply({ ...(this.applied ?? { aeTitle: 'CACWS', port: 11112, allowedCallingAeTitles: [], maxAssociations: 1 }), enabled: false });
+    return this.apply({ ...(this.applied ?? { aeTitle: 'CACWS', port: 11112, allowedCallingAeTitles: [], maxAssociations: 1, maxAssociationsPerCallingAe: 1, idleTimeoutSeconds: 30 }), enabled: false });
   }
 
   private async reconcile(settings: ReceiverSettings): Promise<void> {
@@ -69,6 +69,8 @@ export class ReceiverService {
         host: this.options.host,
         allowedCallingAeTitles: settings.allowedCallingAeTitles,
         maxAssociations: settings.maxAssociations,
+        maxAssociationsPerCallingAe: settings.maxAssociationsPerCallingAe,
+        associationIdleTimeoutMs: settings.idleTimeoutSeconds * 1000,
         maxPduLength: MAX_PDU_LENGTH,
         maxObjectBytes: MAX_OBJECT_BYTES,
         log: this.options.log,

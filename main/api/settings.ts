@@ -26,6 +26,10 @@ export const receiverSettingsSchema = z.strictObject({
   allowedCallingAeTitles: z.array(callingAeSchema).max(64),
   /** Largest number of scanners sending at once. */
   maxAssociations: z.number().int().min(1).max(64),
+  /** Of those, how many from one calling AE title: one misbehaving peer cannot take every slot. */
+  maxAssociationsPerCallingAe: z.number().int().min(1).max(64),
+  /** An association silent this long is aborted and its slot freed; also the time allowed for the association request. */
+  idleTimeoutSeconds: z.number().int().min(1).max(600),
 });
 
 export const namedPacsNodeSchema = pacsNodeSchema.extend({
@@ -111,7 +115,7 @@ export function defaultSettings(): Settings {
   return {
     archiveFolder: null,
     session: { idleLockMinutes: 10 },
-    receiver: { enabled: false, aeTitle: 'CACWS', port: 11112, allowedCallingAeTitles: [], maxAssociations: 4 },
+    receiver: { enabled: false, aeTitle: 'CACWS', port: 11112, allowedCallingAeTitles: [], maxAssociations: 4, maxAssociationsPerCallingAe: 2, idleTimeoutSeconds: 30 },
     pacsNodes: [],
     scoring: { thresholdHu: 130, kvAdjusted: false, minAreaMm2: 1, massFactor: null },
     display: { reportLmWithLad: false, overlayOpacity: 0.5 },

@@ -16,6 +16,7 @@ import { DEFAULT_K_FACTOR, effectiveDoseMsv, isKFactorChoice, K_FACTORS } from '
 import { readImageDose, studyDoseFromImages, type ImageDose } from '../dose/headerDose.js';
 import { DoseReportError, readDoseReport } from '../dose/rdsrParser.js';
 import { mergeStudyDoses } from '../dose/studyDoses.js';
+import { bodyPhantomDlpMgyCm, DLP_ESTIMATE_LABEL, doseNotes } from '../dose/doseNotes.js';
 import { CliError, USAGE_EXIT } from './cliError.js';
 import { MediumFileRefusal, readMediumFile } from '../import/mediumFile.js';
 
@@ -30,6 +31,8 @@ export interface StudyDoseReport extends StudyDose {
   effectiveDoseMsv: number | null;
   kFactor: number;
   kFactorSource: string;
+  /** What must be said with the DLP: estimated from the image headers, head- and body-phantom DLP kept apart. */
+  notes: string[];
 }
 
 export interface DoseScan {
@@ -76,7 +79,8 @@ export async function scanDoses(path: string, kChoice: keyof typeof K_FACTORS = 
   const { kFactor, source } = K_FACTORS[kChoice];
   // Ranges are checked when read, so the sum of a study is finite and not negative.
   const studies = mergeStudyDoses(reports)
-    .map((study) => ({ ...study, effectiveDoseMsv: effectiveDoseMsv(study.dlpTotalMgyCm, kFactor), kFactor, kFactorSource: source }))
+    // k is defined for body-phantom DLP: a head-phantom part is converted first (doseNotes.ts), and the notes say so.
+    .map((study) => ({ ...study, effectiveDoseMsv: effectiveDoseMsv(bodyPhantomDlpMgyCm(study), kFactor), kFactor, kFactorSource: source, notes: doseNotes(study) }))
     .sort((a, b) => (a.studyDate ?? '').localeCompare(b.studyDate ?? '') || a.studyInstanceUid.localeCompare(b.studyInstanceUid));
   return { studies, problems };
 }
@@ -134,8 +138,9 @@ export function formatDoseTable(scan: DoseScan): string {
       );
     });
     lines.push(
-      `  total DLP ${fixed(study.dlpTotalMgyCm)} mGy cm, effective dose ${fixed(study.effectiveDoseMsv)} mSv (k = ${study.kFactor} mSv/(mGy cm), ${study.kFactorSource})`,
+      `  total DLP ${fixed(study.dlpTotalMgyCm)} mGy cm${study.source === 'image-header' ? ` (${DLP_ESTIMATE_LABEL})` : ''}, effective dose ${fixed(study.effectiveDoseMsv)} mSv (k = ${study.kFactor} mSv/(mGy cm), ${study.kFactorSource})`,
     );
+    for (const note of study.notes) lines.push(`  note: ${note}`);
     for (const alert of study.alerts) {
       lines.push(
         `  dose check ${alert.kind}: ${alert.quantity} forward estimate ${fixed(alert.forwardEstimate)} over level ${fixed(alert.levelValue)}${alert.person ? `, authorised by ${alert.person}` : ''}${alert.reason ? `: ${alert.reason}` : ''}`,

@@ -4,7 +4,7 @@
  */
 import { DicomLoadError } from '../../native-worker/dicom/loadIssues.js';
 import { CliError, USAGE_EXIT } from './cliError.js';
-import { scoreCommand, SCORE_USAGE } from './scoreCommand.js';
+import { scoreCommand, SCORE_HELP, SCORE_USAGE } from './scoreCommand.js';
 import { demoCommand } from './demoCommand.js';
 import { importCommand, IMPORT_USAGE } from './importCommand.js';
 import { receiveCommand, RECEIVE_USAGE } from './receiveCommand.js';
@@ -30,13 +30,34 @@ const COMMANDS: Record<string, (args: string[], out: (text: string) => void) => 
 
 const USAGE = ['usage: cac <command> ...', `  ${SCORE_USAGE.replace('usage: ', '')}`, `  ${IMPORT_USAGE.replace('usage: ', '')}`, `  ${RECEIVE_USAGE.replace('usage: ', '')}`, `  ${PACS_USAGE.split('\n')[0].replace('usage: ', '')}`, `  ${DOSE_USAGE.replace('usage: ', '')}`, `  ${AUDIT_USAGE.replace('usage: ', '')}`, `  ${USERS_USAGE.split('\n')[0].replace('usage: ', '')}`, `  ${BACKUP_USAGE.replace('usage: ', '')}`, `  ${RESTORE_USAGE.replace('usage: ', '')}`, '  cac demo    score the demo phantom (the shared QRM scan, or a generated one)'].join('\n');
 
+const DEMO_USAGE = 'usage: cac demo\n  scores the demo phantom (the shared QRM scan, or a generated one) with its inserts assigned';
+
+/** The usage each command prints for --help (subcommands included: pacs, users, backup, audit list theirs). */
+const COMMAND_USAGE: Record<string, string> = {
+  score: SCORE_HELP,
+  demo: DEMO_USAGE,
+  import: IMPORT_USAGE,
+  receive: RECEIVE_USAGE,
+  pacs: PACS_USAGE,
+  dose: DOSE_USAGE,
+  audit: AUDIT_USAGE,
+  users: USERS_USAGE,
+  backup: BACKUP_USAGE,
+  restore: RESTORE_USAGE,
+};
+
 export async function runCli(argv: string[], out: (text: string) => void = (text) => process.stdout.write(`${text}\n`)): Promise<number> {
   const [command, ...args] = argv;
   if (!command || command === '--help' || command === 'help') {
     out(USAGE);
     return command ? 0 : USAGE_EXIT;
   }
-  const run = COMMANDS[command];
+  const run = COMMANDS[command] as ((args: string[], out: (text: string) => void) => Promise<void>) | undefined;
+  // `cac <command> [subcommand] --help`: that command's usage on stdout, exit 0, before anything is opened.
+  if (run && args.some((arg) => arg === '--help' || arg === '-h')) {
+    out(COMMAND_USAGE[command]);
+    return 0;
+  }
   try {
     if (!run) throw new CliError(`unknown command "${command}"\n${USAGE}`, USAGE_EXIT);
     await run(args, out);

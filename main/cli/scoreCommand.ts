@@ -10,9 +10,24 @@ import { ARTERIES } from '../../native-worker/scoring/arteries.js';
 import type { LoadIssue } from '../../native-worker/dicom/loadIssues.js';
 import { CliError, USAGE_EXIT } from './cliError.js';
 import { readSeedsFile } from './seedsFile.js';
+import { scoringSettingsSchema } from '../api/settings.js';
+
+/** The app's range for the threshold (settings scoring.thresholdHu), so the command line scores nothing the app would refuse. */
+const THRESHOLD_RANGE = { min: scoringSettingsSchema.shape.thresholdHu.minValue ?? 100, max: scoringSettingsSchema.shape.thresholdHu.maxValue ?? 1000 };
 
 export const SCORE_USAGE =
   'usage: cac score <folder> [--series UID] [--seeds seeds.json] [--min-area 1.0] [--threshold 130] [--kv-adjusted] [--mass-factor F] [--json]';
+
+export const SCORE_HELP = [
+  SCORE_USAGE,
+  '  <folder>          a folder (any depth) or one DICOM file; --series UID when it holds several CT series',
+  '  --seeds FILE      the reader\'s assignments: [{"artery": "LAD", "point": [x, y, z], "scope": "lesion"}] (LPS mm);',
+  '                    without it nothing is assigned and every artery scores 0 (the candidates are still listed)',
+  '  --min-area MM2    smallest plaque area (default 1.0)',
+  `  --threshold HU    lowest HU of calcium, ${THRESHOLD_RANGE.min}..${THRESHOLD_RANGE.max} as in the app (default 130); or --kv-adjusted for the kVp-adjusted threshold`,
+  '  --mass-factor F   the phantom calibration (mg HA/cm3 per HU); without it the mass is not calibrated',
+  '  --json            one JSON object on stdout (scores rounded to 0.01)',
+].join('\n');
 
 function positiveNumber(name: string, text: string | undefined, fallback?: number): number | undefined {
   if (text === undefined) return fallback;
@@ -46,7 +61,10 @@ export async function scoreCommand(args: string[], out: (text: string) => void):
     throw new CliError('--kv-adjusted and --threshold cannot be used together', USAGE_EXIT);
   }
   const minAreaMm2 = positiveNumber('min-area', values['min-area'], 1.0)!;
-  const thresholdHu = positiveNumber('threshold', values.threshold, 130)!;
+  const thresholdHu = values.threshold === undefined ? 130 : Number(values.threshold);
+  if (!Number.isInteger(thresholdHu) || thresholdHu < THRESHOLD_RANGE.min || thresholdHu > THRESHOLD_RANGE.max) {
+    throw new CliError(`--threshold must be a whole number of HU from ${THRESHOLD_RANGE.min} to ${THRESHOLD_RANGE.max} (the app's range; 130 is the standard), got "${values.threshold}"`, USAGE_EXIT);
+  }
   const massFactor = positiveNumber('mass-factor', values['mass-factor']);
   const seeds = values.seeds ? await readSeedsFile(values.seeds) : [];
 
@@ -71,7 +89,12 @@ export async function scoreCommand(args: string[], out: (text: string) => void):
     const outcome = session.assign(seed);
     if (!outcome.applied) issues.push({ code: 'assignment-missed', severity: 'warning', message: `seed ${seed.artery}: ${outcome.message}` });
   }
+  // Without seeds the scores are 0 because nothing was assigned, not because there is no calcium: say so.
+  if (seeds.length === 0) {
+    issues.push({ code: 'nothing-assigned', severity: 'warning', message: 'no seeds given (--seeds): nothing was assigned to an artery, so every artery scores 0; the candidate calcium is listed below' });
+  }
   const report = toScoreReport(series, session.scores(), issues);
+  if (seeds.length === 0 && values.json) process.stderr.write('cac score: nothing was assigned (no --seeds): every artery scores 0\n');
   out(values.json ? JSON.stringify(report) : formatScoreTable(report));
 }
 

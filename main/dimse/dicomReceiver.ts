@@ -5,8 +5,11 @@
  * File Meta Information group of our own and give the Part 10 file to the archive.
  *
  * Security (DESIGN.md): it listens on `host` only; the calling AE title (optionally bound to an
- * address, "AE@10.0.0.5") must be on the allow list, the called AE title must be ours; associations,
- * PDU length and object size are limited; UIDs are validated by the archive before they name files.
+ * address, "AE@10.0.0.5") must be on the allow list, the called AE title must be ours; associations
+ * (in all and per calling AE title, so one peer cannot take every slot), PDU length and object size
+ * are limited; UIDs are validated by the archive before they name files. Two timers (ARTIM-like,
+ * PS3.8 9.1.5): a connection must deliver its A-ASSOCIATE-RQ within the idle timeout (slow-loris),
+ * and an association that receives no PDU for that long is aborted, so idle peers free their slots.
  *
  * Statuses sent back (PS3.4 B.2.3, PS3.7 C.4):
  *   0x0000 stored, already archived (duplicate), or kept aside as a conflict (same UID, other bytes:
@@ -59,13 +62,22 @@ export interface ReceiverConfig {
   /** Simultaneous associations; one more is rejected as transient (local limit exceeded). */
   maxAssociations: number;
   /**
+   * Simultaneous associations from one calling AE title (default maxAssociations, i.e. no limit of
+   * its own); one more is rejected as transient, so a misbehaving peer leaves room for the others.
+   */
+  maxAssociationsPerCallingAe?: number;
+  /**
    * Largest P-DATA PDU we accept (advertised as our Maximum Length); dcmjs-dimse caps it at its
    * Implementation maximum (256 KiB by default). Longer PDUs abort the association.
    */
   maxPduLength: number;
   /** Largest data set accepted; a larger one is answered 0xA700 and not stored. */
   maxObjectBytes: number;
-  /** An association silent for this long is aborted (default 120 s). */
+  /**
+   * Default 30 s. An association that receives no PDU for this long is aborted (A-ABORT; time spent
+   * filing an object, while the sender waits for our answer, does not count); a connection that has
+   * not sent its complete A-ASSOCIATE-RQ this long after connecting is closed.
+   */
   associationIdleTimeoutMs?: number;
   /** Where log lines go; default: warnings and errors to stderr, nothing else. */
   log?: ReceiverLog;
@@ -103,7 +115,7 @@ export interface AssociationInfo {
   rejectedContexts: number;
 }
 
-export type RejectionReason = 'called-ae-not-recognized' | 'calling-ae-not-allowed' | 'too-many-associations' | 'receiver-closing';
+export type RejectionReason = 'called-ae-not-recognized' | 'calling-ae-not-allowed' | 'too-many-associations' | 'too-many-associations-from-caller' | 'receiver-closing';
 
 export interface AssociationRejection {
   callingAeTitle: string;
@@ -138,6 +150,8 @@ export interface DicomReceiver {
   readonly aeTitle: string;
   /** Associations currently open. */
   readonly activeAssociations: number;
+  /** TCP connections currently open, with or without an association. */
+  readonly openConnections: number;
   /** Stop listening, let in-flight objects finish filing, abort open associations, finish their import jobs. */
   close(): Promise<void>;
   on<E extends keyof DicomReceiverEvents>(event: E, listener: (...args: DicomReceiverEvents[E]) => void): this;
@@ -160,9 +174,13 @@ export interface DicomReceiverEvents {
 
 const STATUS_OUT_OF_RESOURCES = 0xa700;
 const STATUS_CANNOT_UNDERSTAND = 0xc000;
-const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
-/** Time allowed between connecting and the A-ASSOCIATE-RQ. */
-const ASSOCIATION_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+/** A-ABORT reason 0, "reason not specified": what an expired timer sends (PS3.8 9.3.8). */
+const ABORT_REASON_NOT_SPECIFIED = 0;
+/** For dcmjs-dimse's own timers, which are not used (the largest delay Node's timers take). */
+const NEVER_MS = 2 ** 31 - 1;
+/** After an A-ASSOCIATE-RJ, a sender that never closes its side is cut off after this long. */
+const HANG_UP_GRACE_MS = 2_000;
 /** Error Comment (0000,0902) is LO: at most 64 characters. */
 const ERROR_COMMENT_CHARS = 64;
 
@@ -184,6 +202,8 @@ function checkConfig(config: ReceiverConfig): CheckedConfig {
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) throw new Error(`port ${config.port} is not a TCP port`);
   for (const [name, value] of [
     ['maxAssociations', config.maxAssociations],
+    ['maxAssociationsPerCallingAe', config.maxAssociationsPerCallingAe ?? config.maxAssociations],
+    ['associationIdleTimeoutMs', config.associationIdleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS],
     ['maxPduLength', config.maxPduLength],
     ['maxObjectBytes', config.maxObjectBytes],
   ] as const) {
@@ -205,6 +225,7 @@ function checkConfig(config: ReceiverConfig): CheckedConfig {
     port: config.port,
     host: config.host ?? '0.0.0.0',
     maxAssociations: config.maxAssociations,
+    maxAssociationsPerCallingAe: Math.min(config.maxAssociationsPerCallingAe ?? config.maxAssociations, config.maxAssociations),
     maxPduLength: config.maxPduLength,
     maxObjectBytes: config.maxObjectBytes,
     associationIdleTimeoutMs: config.associationIdleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
@@ -252,8 +273,15 @@ class DicomReceiverServer extends EventEmitter<DicomReceiverEvents> implements D
     this.host = config.host;
     quietDimseLibrary();
     this.server = net.createServer((socket) => this.accept(socket));
-    // Connections waiting for their A-ASSOCIATE-RQ count too; beyond this the OS-level accept is refused.
-    this.server.maxConnections = config.maxAssociations * 2 + 4;
+  }
+
+  /** Open connections, associated or not, beyond which the oldest one without an association is dropped. */
+  get connectionLimit(): number {
+    return this.config.maxAssociations * 2 + 4;
+  }
+
+  get openConnections(): number {
+    return this.sessions.size;
   }
 
   get activeAssociations(): number {
@@ -300,14 +328,40 @@ class DicomReceiverServer extends EventEmitter<DicomReceiverEvents> implements D
       socket.destroy();
       return;
     }
+    if (this.sessions.size >= this.connectionLimit) {
+      // Refusing the newest would let a few slow-loris connections lock the scanner out until their
+      // timers expire; the oldest connection still without an association goes instead (a real
+      // sender's A-ASSOCIATE-RQ follows its connect within milliseconds).
+      const oldest = [...this.sessions].find((session) => !session.accepted);
+      if (oldest) {
+        this.log('warn', `${this.sessions.size} connections open (the limit is ${this.connectionLimit}): ${oldest.describeConnection()} dropped to make room`);
+        oldest.drop();
+      } else {
+        socket.destroy();
+        return;
+      }
+    }
     const session = new AssociationSession(this, socket, this.nextAssociationId++);
     this.sessions.add(session);
     session.finished.then(() => this.sessions.delete(session));
   }
 
-  /** Whether one more association may be accepted now (the caller is not yet counted). */
-  hasRoomForAssociation(): boolean {
-    return this.activeAssociations < this.config.maxAssociations;
+  /** Why one more association from this calling AE may not be accepted now (the caller is not yet counted). */
+  associationLimitReached(callingAeTitle: string): { reason: RejectionReason; message: string } | undefined {
+    const { maxAssociations, maxAssociationsPerCallingAe } = this.config;
+    const active = this.activeAssociations;
+    if (active >= maxAssociations) {
+      return { reason: 'too-many-associations', message: `already ${active} associations open (the limit is ${maxAssociations}); the sender should retry` };
+    }
+    let fromCaller = 0;
+    for (const session of this.sessions) if (session.accepted && session.callingAeTitle === callingAeTitle) fromCaller++;
+    if (fromCaller >= maxAssociationsPerCallingAe) {
+      return {
+        reason: 'too-many-associations-from-caller',
+        message: `"${callingAeTitle}" already has ${fromCaller} associations open (the limit per calling AE title is ${maxAssociationsPerCallingAe}); the sender should retry`,
+      };
+    }
+    return undefined;
   }
 
   isCallingAeAllowed(callingAeTitle: string, peerAddress: string): boolean {
@@ -360,14 +414,15 @@ class ReceivedDataSet extends Writable {
   }
 }
 
-/** dcmjs-dimse's Network keeps these without declaring them; the Server sets them on accept. */
-interface DimseNetworkState {
-  connected: boolean;
-  connectedTime?: number;
+/** dcmjs-dimse's Network handles each complete PDU here (undeclared in its types). */
+interface DimsePduHandling {
+  _processPdu(pdu: unknown): Promise<void>;
 }
 
 /** What the Scp subclass forwards to its session. */
 interface ScpHandler {
+  /** A complete PDU arrived (before it is handled). */
+  pduReceived(): void;
   associationRequested(association: Association): void;
   releaseRequested(): void;
   echo(request: CEchoRequest, respond: (response: CEchoResponse) => void): void;
@@ -381,6 +436,12 @@ class ReceiverScp extends Scp {
 
   attach(handler: ScpHandler): void {
     this.handler = handler;
+  }
+
+  /** Every complete PDU passes here: the idle timer counts PDUs, not bytes (a byte a second is still idle). */
+  _processPdu(pdu: unknown): Promise<void> {
+    this.handler?.pduReceived();
+    return (Scp.prototype as unknown as DimsePduHandling)._processPdu.call(this, pdu);
   }
 
   override associationRequested(association: Association): void {
@@ -439,6 +500,8 @@ class AssociationSession {
   private readonly dataSets = new WeakMap<CStoreRequest, ReceivedDataSet>();
   private resolveFinished!: () => void;
   private finishing = false;
+  /** The association request timer until the A-ASSOCIATE-RQ, then the idle timer of the association. */
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly receiver: DicomReceiverServer,
@@ -465,17 +528,13 @@ class AssociationSession {
     };
     socket.on('data', watchPdus);
 
-    const idle = config.associationIdleTimeoutMs;
-    this.scp = new ReceiverScp(socket, {
-      connectTimeout: idle,
-      associationTimeout: Math.min(idle, ASSOCIATION_REQUEST_TIMEOUT_MS),
-      pduTimeout: idle,
-    });
-    // dcmjs-dimse's association timeout only runs once it knows when the connection started.
-    const state = this.scp as unknown as DimseNetworkState;
-    state.connected = true;
-    state.connectedTime = Date.now();
+    // dcmjs-dimse's own timers are not used: its PDU timer would also run while we file an object
+    // and the sender waits for our answer, and it polls once a second. Ours are below.
+    this.scp = new ReceiverScp(socket, { connectTimeout: NEVER_MS, associationTimeout: NEVER_MS, pduTimeout: NEVER_MS });
+    socket.setTimeout(0);
     this.scp.attach(this);
+    // Absolute, not reset by bytes: a connection trickling its request a byte at a time is closed too.
+    this.timer = setTimeout(() => this.requestTimedOut(), config.associationIdleTimeoutMs);
     this.scp.on('networkError', (error: Error) => {
       const connectionLost = /ECONNRESET|EPIPE|ECONNABORTED|ETIMEDOUT/.test(error.message);
       this.ending ??= connectionLost ? 'dropped' : /timeout/i.test(error.message) ? 'timed-out' : 'protocol-error';
@@ -484,6 +543,53 @@ class AssociationSession {
     });
     socket.on('error', () => undefined); // reported through the Scp's networkError
     socket.once('close', () => void this.finish());
+  }
+
+  get callingAeTitle(): string | undefined {
+    return this.info?.callingAeTitle;
+  }
+
+  describeConnection(): string {
+    return `the connection from ${this.peerAddress}:${this.peerPort}`;
+  }
+
+  /** Make room for a newer connection (this one has no association). */
+  drop(): void {
+    this.ending ??= 'dropped';
+    this.socket.destroy();
+  }
+
+  private get idleSeconds(): number {
+    return this.receiver.config.associationIdleTimeoutMs / 1000;
+  }
+
+  private requestTimedOut(): void {
+    this.timer = undefined;
+    if (this.info || this.socket.destroyed) return;
+    this.ending ??= 'timed-out';
+    this.receiver.log('warn', `${this.describeConnection()} sent no complete association request within ${this.idleSeconds} s: closed`);
+    this.socket.destroy();
+  }
+
+  /** (Re)start the idle timer of an accepted association. */
+  private armIdleTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.accepted || this.socket.destroyed) return;
+    this.timer = setTimeout(() => this.idleTimedOut(), this.receiver.config.associationIdleTimeoutMs);
+  }
+
+  private idleTimedOut(): void {
+    this.timer = undefined;
+    // The sender is waiting for our answer to an object still being filed; the timer restarts after it.
+    if (this.inFlight.size > 0 || this.socket.destroyed) return;
+    this.ending ??= 'timed-out';
+    this.receiver.log('warn', `${this.describePeer()}: no PDU for ${this.idleSeconds} s: association ${this.associationId} aborted (A-ABORT) and its slot freed`);
+    this.hangUp(true, ABORT_REASON_NOT_SPECIFIED);
+  }
+
+  pduReceived(): void {
+    if (this.accepted) this.armIdleTimer();
   }
 
   private describePeer(): string {
@@ -501,6 +607,8 @@ class AssociationSession {
       this.receiver.log('warn', `${this.describePeer()}: a second association request on the same connection: aborted`);
       return this.hangUp(true);
     }
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const callingAeTitle = association.getCallingAeTitle().trim();
     const calledAeTitle = association.getCalledAeTitle().trim();
     const reject = (reason: RejectionReason, message: string, result: number, source: number, code: number) => {
@@ -539,14 +647,9 @@ class AssociationSession {
         RejectReason.CallingAeNotRecognized,
       );
     }
-    if (!this.receiver.hasRoomForAssociation()) {
-      return reject(
-        'too-many-associations',
-        `already ${this.receiver.activeAssociations} associations open (the limit is ${this.receiver.config.maxAssociations}); the sender should retry`,
-        RejectResult.Transient,
-        RejectSource.ServiceProviderPresentation,
-        RejectReason.LocalLimitExceeded,
-      );
+    const limit = this.receiver.associationLimitReached(callingAeTitle);
+    if (limit) {
+      return reject(limit.reason, limit.message, RejectResult.Transient, RejectSource.ServiceProviderPresentation, RejectReason.LocalLimitExceeded);
     }
 
     let acceptedContexts = 0;
@@ -569,6 +672,7 @@ class AssociationSession {
     association.setMaxPduLength(this.receiver.config.advertisedMaxPduLength);
     this.scp.sendAssociationAccept();
     this.accepted = true;
+    this.armIdleTimer();
     this.info = {
       associationId: this.associationId,
       callingAeTitle,
@@ -624,7 +728,11 @@ class AssociationSession {
         if (!this.socket.destroyed) respond(response);
       });
     this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    void work.finally(() => {
+      this.inFlight.delete(work);
+      // The sender had to wait for this answer: its idle time starts now.
+      if (this.inFlight.size === 0) this.armIdleTimer();
+    });
   }
 
   private objectSource(request: CStoreRequest): ObjectSource {
@@ -729,17 +837,17 @@ class AssociationSession {
     }
   }
 
-  /** Close the connection; with `abort`, tell the sender first (A-ABORT) and stop reading. */
-  private hangUp(abort: boolean): void {
+  /** Close the connection; with `abort`, tell the sender first (A-ABORT), stop reading and close once it is out. */
+  private hangUp(abort: boolean, abortReason?: number): void {
     if (this.socket.destroyed) return;
     if (abort) {
       this.socket.pause();
-      this.socket.end(abortPdu());
+      this.socket.end(abortPdu(abortReason), () => this.socket.destroy());
     } else {
       this.socket.end();
     }
-    // A sender that never closes its side is cut off.
-    setTimeout(() => this.socket.destroy(), 2_000).unref();
+    // A sender that never closes its side (or never reads the A-ABORT) is cut off.
+    setTimeout(() => this.socket.destroy(), HANG_UP_GRACE_MS).unref();
   }
 
   /** The receiver is closing: let in-flight objects finish filing, then abort the association. */
@@ -757,6 +865,8 @@ class AssociationSession {
   private async finish(): Promise<void> {
     if (this.finishing) return;
     this.finishing = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     await Promise.allSettled([...this.inFlight]);
     const ending: AssociationEnding = this.ending ?? 'dropped';
     try {
@@ -774,14 +884,17 @@ class AssociationSession {
     this.resolveFinished();
   }
 
+  /** Finish the import job and audit the association; one without objects is audited only when it did not end well (idle, aborted). */
   private finishImportJob(ending: AssociationEnding): void {
-    if (this.importJobId === undefined) return;
+    if (this.importJobId === undefined && ending === 'released') return;
     const store = this.receiver.store;
     const problems: string[] = [];
     if (this.refused > 0) problems.push(`${this.refused} object(s) refused, the last: ${this.lastRefusal}`);
     if (this.counts.quarantined > 0) problems.push(`${this.counts.quarantined} object(s) quarantined (see the quarantine list)`);
     if (ending !== 'released') problems.push(endingAdvice(ending));
-    store.importJobs.finish(this.importJobId, ending === 'released' ? 'done' : 'interrupted', this.counts, problems.length ? problems.join('; ') : undefined);
+    if (this.importJobId !== undefined) {
+      store.importJobs.finish(this.importJobId, ending === 'released' ? 'done' : 'interrupted', this.counts, problems.length ? problems.join('; ') : undefined);
+    }
     store.audit.record({
       actor: actorLabel(this.receiver.config.actor),
       actorId: actorId(this.receiver.config.actor),

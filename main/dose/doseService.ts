@@ -22,6 +22,7 @@ import type { NotesView } from '../notes/notesContract.js';
 import { procedureAlerts, procedureChecklistSchema } from '../notes/procedureChecklist.js';
 import type { ReportDose } from '../report/reportContent.js';
 import { K_FACTORS } from './effectiveDose.js';
+import { doseNotes } from './doseNotes.js';
 
 /** Structured reports (RDSR, and the Enhanced/Comprehensive SR some older scanners used for it). */
 const SR_CLASS_PREFIX = '1.2.840.10008.5.1.4.1.1.88.';
@@ -399,6 +400,7 @@ export function reportDoseForStudy(store: ArchiveStore, studyInstanceUid: string
     kFactorSource: k.kFactorSource,
     aboveReference: record.reference.above,
     aboveReferenceReason: record.reference.above ? (doses.latestReason(studyInstanceUid)?.reason ?? null) : null,
+    notes: doseNotes(record),
   };
 }
 

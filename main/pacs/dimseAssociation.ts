@@ -315,13 +315,13 @@ class DataSetCollector extends Writable {
 }
 
 /** Storage classes a CAC study can hold, each proposed once per transfer syntax (see below). */
-const IMAGE_STORAGE_CLASSES = [
+export const IMAGE_STORAGE_CLASSES = [
   StorageClass.CtImageStorage,
   StorageClass.EnhancedCtImageStorage,
   StorageClass.LegacyConvertedEnhancedCTImageStorage,
   StorageClass.SecondaryCaptureImageStorage,
 ];
-const DOCUMENT_STORAGE_CLASSES = [
+export const DOCUMENT_STORAGE_CLASSES = [
   StorageClass.XRayRadiationDoseSRStorage,
   StorageClass.EnhancedSrStorage,
   StorageClass.ComprehensiveSrStorage,
@@ -333,7 +333,7 @@ const DOCUMENT_STORAGE_CLASSES = [
 const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 /** Every syntax the loader knows, lossy ones included: better the original (refused later, with the reason) than a silent conversion. */
-const IMAGE_TRANSFER_SYNTAXES = Object.keys(TRANSFER_SYNTAXES).filter((uid) => uid !== '1.2.840.10008.1.2.4.100');
+export const IMAGE_TRANSFER_SYNTAXES = Object.keys(TRANSFER_SYNTAXES).filter((uid) => uid !== '1.2.840.10008.1.2.4.100');
 
 /**
  * The C-GET storage contexts, SCP role. A PACS accepts one transfer syntax per context and converts

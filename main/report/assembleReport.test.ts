@@ -78,6 +78,28 @@ describe('assembleReportContent', () => {
     expect(content.categories.cacDrs.text).toBe('CAC-DRS 0');
   });
 
+  it('uses the entered age when the study has none, and the study age when it has one', () => {
+    const factors = { ageYears: 62, sex: 'male' as const, race: 'white' as const, systolicBpMmHg: 130, hdlMgDl: 50, totalCholesterolMgDl: 190, bpMedication: false, currentSmoker: false, diabetes: false, familyHistoryMi: false, lipidMedication: false };
+    const noBirthDate = assembleReportContent(sources({ study: { ...sources().study, patientBirthDate: null }, riskFactors: factors }));
+    expect(noBirthDate.patient.ageYears).toBeNull();
+    expect(noBirthDate.risk?.factors.ageYears).toBe(62);
+    expect(noBirthDate.risk?.mesa.ok).toBe(true);
+    const withBirthDate = assembleReportContent(sources({ riskFactors: factors }));
+    expect(withBirthDate.risk?.factors.ageYears).toBe(69);
+    const neither = assembleReportContent(sources({ study: { ...sources().study, patientBirthDate: null }, riskFactors: { ...factors, ageYears: null } }));
+    expect(neither.risk?.mesa.ok === false && neither.risk.mesa.missingFactors).toContain('ageYears');
+  });
+
+  it('marks the content for LM with LAD only when the site asks for it (older content and its hash stay as they were)', () => {
+    const lm = sampleScores();
+    lm.arteries.LM = { agatston: 10, volumeMm3: 8, massMg: 2, lesions: 1 };
+    const merged = assembleReportContent(sources({ lmWithLad: true, scores: sheet(lm) }));
+    expect(merged.lmWithLad).toBe(true);
+    expect(merged.findings).toMatch(/Agatston score per artery: left main and LAD 12\d\.\d; /);
+    expect(assembleReportContent(sources({ scores: sheet(lm) })).findings).toMatch(/Agatston score per artery: left main \(LM\) 10\.0; LAD /);
+    expect('lmWithLad' in assembleReportContent(sources({ lmWithLad: false }))).toBe(false);
+  });
+
   it('gives the reason instead of a MESA number when a factor is missing', () => {
     const content = assembleReportContent(sources({ riskFactors: { race: 'white' } }));
     expect(content.risk?.mesa.ok).toBe(false);

@@ -44,6 +44,8 @@ export interface ReportSources {
   procedureNotes: string[];
   /** Findings and impression the reader wrote; omitted: prefilled from the scores. */
   text?: { findings: string; impression: string };
+  /** The site reports LM with the LAD (setting display.reportLmWithLad). */
+  lmWithLad?: boolean;
 }
 
 /** Whole years between birth and the study, as people count birthdays. */
@@ -101,7 +103,8 @@ export function assembleReportContent(sources: ReportSources): ReportContent {
     const factors: MesaInput = {
       ...sources.riskFactors,
       sex: sources.riskFactors.sex ?? mesaSexFromDicom(study.patientSex),
-      ageYears: patient.ageYears,
+      // The study's age when it has one; else the age the reader entered (a study without a birth date).
+      ageYears: patient.ageYears ?? sources.riskFactors.ageYears ?? null,
       cacAgatston: scores.total.agatston,
     };
     risk = { factors, mesa: mesaTenYearChdRisk(factors) };
@@ -127,6 +130,8 @@ export function assembleReportContent(sources: ReportSources): ReportContent {
     reading: sources.reading,
     method,
     scores: { arteries: scores.arteries, total: scores.total },
+    // Only when set: the content (and its hash) of sites that report LM separately stays as it was.
+    ...(sources.lmWithLad ? { lmWithLad: true } : {}),
     categories,
     warnings: sources.warnings,
     risk,

@@ -70,6 +70,11 @@ export interface ReportDose {
   /** True when the study was above the protocol's reference level, with the recorded reason. */
   aboveReference: boolean;
   aboveReferenceReason: string | null;
+  /**
+   * What must be said with the DLP (main/dose/doseNotes.ts): estimated from the image headers,
+   * head- and body-phantom DLP. Absent in reports made before it existed.
+   */
+  notes?: string[];
 }
 
 export interface ReportContent {
@@ -82,6 +87,8 @@ export interface ReportContent {
   method: ReportMethod;
   /** Per artery and total, unrounded (rounded only when printed). */
   scores: { arteries: Record<Artery, CalciumScore>; total: CalciumScore };
+  /** Printed with LM counted in the LAD row (setting display.reportLmWithLad when drafted; arteryRows.ts). Absent: the four arteries. */
+  lmWithLad?: boolean;
   categories: {
     seed: Category<CacCategoryCode>;
     classic: Category<ClassicCategoryCode>;

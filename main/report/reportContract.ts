@@ -25,8 +25,15 @@ function factor(label: string, unit: string, min: number, max: number) {
 }
 const yesNo = (label: string) => z.boolean({ error: `${label} is yes or no` }).nullable().optional();
 
-/** The MESA inputs a person enters (age comes from the study, the score from the reading). */
+/** The MESA inputs a person enters (the score comes from the reading; the age from the study, else as entered here). */
 export const riskFactorsSchema = z.strictObject({
+  ageYears: z
+    .number({ error: 'age must be a number in years' })
+    .int('age is in whole years')
+    .min(18, 'age must be at least 18 years')
+    .max(120, 'age must be at most 120 years (check the value)')
+    .nullable()
+    .optional(),
   sex: z.enum(['male', 'female']).nullable().optional(),
   race: z.enum(['white', 'chinese', 'african-american', 'hispanic']).nullable().optional(),
   diabetes: yesNo('diabetes'),

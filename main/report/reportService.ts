@@ -395,6 +395,7 @@ export class ReportService {
       warnings: view.issues.filter((issue) => issue.severity !== 'note').map(({ code, message }) => ({ code, message })),
       software: this.options.software,
       siteWording: wording,
+      lmWithLad: this.options.settings().display.reportLmWithLad,
       riskFactors: stored?.factors ?? null,
       prior: this.priorOf(study),
       dose: this.options.doseFor(reading.studyInstanceUid),

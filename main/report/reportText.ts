@@ -3,7 +3,8 @@
  * them; a draft whose text still equals the prefill of its own content is refreshed when the scores
  * change, an edited one is left alone.
  */
-import { ARTERIES, type Artery } from '../../native-worker/scoring/arteries.js';
+import type { Artery } from '../../native-worker/scoring/arteries.js';
+import { arteryRows, type ArteryRow } from './arteryRows.js';
 import type { ReportContent } from './reportContent.js';
 
 const ARTERY_NAMES: Readonly<Record<Artery, string>> = { LM: 'left main (LM)', LAD: 'LAD', LCX: 'LCX', RCA: 'RCA' };
@@ -16,14 +17,16 @@ function listed(names: string[]): string {
   return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
-export function prefilledFindings(content: Pick<ReportContent, 'scores'>): string {
+export function prefilledFindings(content: Pick<ReportContent, 'scores' | 'lmWithLad'>): string {
   const { scores } = content;
-  const withCalcium = ARTERIES.filter((artery) => scores.arteries[artery].agatston > 0);
+  // The same rows as the score table: LM counted with the LAD when the site reports them together.
+  const withCalcium = arteryRows(scores.arteries, content.lmWithLad ?? false).filter((row) => row.score.agatston > 0);
   if (withCalcium.length === 0) return 'No calcified plaque was detected in the coronary arteries (Agatston score 0).';
-  const perArtery = withCalcium.map((artery) => `${ARTERY_NAMES[artery]} ${formatAgatston(scores.arteries[artery].agatston)}`);
+  const name = (row: ArteryRow) => (row.label === row.artery ? ARTERY_NAMES[row.artery] : 'left main and LAD');
+  const perArtery = withCalcium.map((row) => `${name(row)} ${formatAgatston(row.score.agatston)}`);
   const mass = scores.total.massMg === null ? '' : `, mass ${scores.total.massMg.toFixed(1)} mg`;
   return (
-    `Calcified plaque in the ${listed(withCalcium.map((artery) => ARTERY_NAMES[artery]))} ` +
+    `Calcified plaque in the ${listed(withCalcium.map(name))} ` +
     `(${scores.total.lesions} ${scores.total.lesions === 1 ? 'lesion' : 'lesions'}). ` +
     `Agatston score per artery: ${perArtery.join('; ')}. ` +
     `Total Agatston score ${formatAgatston(scores.total.agatston)}, volume ${scores.total.volumeMm3.toFixed(1)} mm³${mass}.`

@@ -28,7 +28,9 @@ export type LoadIssueCode =
   | 'pixel-spacing-inconsistent'
   | 'hu-clamped'
   | 'mass-factor-middle-value'
-  | 'assignment-missed';
+  | 'assignment-missed'
+  // the command line was given no seeds: every artery scores 0 because nothing was assigned
+  | 'nothing-assigned';
 
 export type Severity = 'note' | 'warning' | 'error';
 

@@ -18,6 +18,8 @@ export interface CandidateSummary {
   lesions: number;
   agatston: number;
   volumeMm3: number;
+  /** Lesions no plaque of which is assigned (artery or excluded): what signing a CAC 0 must mention. Absent in sheets saved before it existed. */
+  unassignedLesions?: number;
 }
 
 export interface ScoreScale {
@@ -97,4 +99,15 @@ export function summarizeCandidates(candidates: CalciumCandidates, scale: ScoreS
   }
   const score = toScore({ weightedAreaPixels: weighted, voxels, sumHu: 0, lesions: candidates.lesionCount }, scale);
   return { plaques: candidates.plaqueCount, lesions: candidates.lesionCount, agatston: score.agatston, volumeMm3: score.volumeMm3 };
+}
+
+/** How many lesions have no plaque assigned to an artery or excluded (plaqueLabel 0 throughout). */
+export function countUnassignedLesions(candidates: Pick<CalciumCandidates, 'plaqueCount' | 'lesionCount' | 'plaqueLesion'>, plaqueLabel: Uint8Array): number {
+  const touched = new Uint8Array(candidates.lesionCount);
+  for (let plaque = 0; plaque < candidates.plaqueCount; plaque++) {
+    if (plaqueLabel[plaque] !== 0) touched[candidates.plaqueLesion[plaque]] = 1;
+  }
+  let unassigned = 0;
+  for (const seen of touched) if (!seen) unassigned++;
+  return unassigned;
 }

@@ -192,6 +192,19 @@ describe('assignments', () => {
     expect(scoring.assignments).toEqual([]);
   });
 
+  it('counts the lesions not yet assigned: an excluded or partly assigned lesion is no longer one', () => {
+    const s = twoSliceLesion();
+    const scoring = session(s);
+    expect(scoring.scores().candidates.unassignedLesions).toBe(2);
+    scoring.assign({ artery: 'LAD', point: s.point(5, 5, 0), scope: 'slice' }); // one plaque of lesion A
+    expect(scoring.scores().candidates.unassignedLesions).toBe(1);
+    scoring.assign({ artery: 'excluded', point: s.point(15, 15, 2), scope: 'lesion' });
+    expect(scoring.scores().candidates.unassignedLesions).toBe(0);
+    scoring.undo();
+    scoring.undo();
+    expect(scoring.scores().candidates.unassignedLesions).toBe(2);
+  });
+
   it('selects a plaque within 2 mm of the click and reports a miss further away', () => {
     const s = twoSliceLesion();
     const scoring = session(s);

@@ -8,7 +8,7 @@ import { ALGORITHM_VERSION } from '../algorithmVersion.js';
 import { LABEL_CODE, NO_LABEL, UNASSIGNED, type Artery, type Assignment } from './arteries.js';
 import { findCalciumCandidates, sliceAdjacency, type CalciumCandidates } from './calciumCandidates.js';
 import { resolveMassFactor, type MassFactor, type MassFactorInputs } from './massFactor.js';
-import { scoreByArtery, summarizeCandidates, type CalciumScore, type CandidateSummary, type ScoreScale } from './scores.js';
+import { countUnassignedLesions, scoreByArtery, summarizeCandidates, type CalciumScore, type CandidateSummary, type ScoreScale } from './scores.js';
 import type { ThresholdChoice } from './thresholds.js';
 
 export interface ScoringParameters {
@@ -133,7 +133,7 @@ export class ScoringSession {
     return {
       arteries,
       total,
-      candidates: summarizeCandidates(this.candidates, this.scale),
+      candidates: { ...summarizeCandidates(this.candidates, this.scale), unassignedLesions: countUnassignedLesions(this.candidates, this.plaqueLabel) },
       params: {
         thresholdHu: threshold.bounds[0],
         weightBoundsHu: threshold.bounds,

@@ -9,6 +9,7 @@ import { cacClient } from '../api/cacClient.js';
 import { DoseOverTimeChart, ProtocolDistributionChart } from './DoseCharts.js';
 import type { DoseQuantity } from './doseChartData.js';
 import { errorMessage, formatPersonName, formatStudyDate, formatValue, SOURCE_LABEL } from './doseFormat.js';
+import { DlpEstimate } from './DlpEstimate.js';
 
 type Filter = CacRequest<'dose.log'>;
 
@@ -153,7 +154,10 @@ export function DoseLogView({ onOpenStudy }: { onOpenStudy: (studyInstanceUid: s
                     <td>{row.scanner ?? '—'}</td>
                     <td>{SOURCE_LABEL[row.source]}</td>
                     <td className="number">{formatValue(row.ctdivolMgy, 2)}</td>
-                    <td className="number">{formatValue(row.dlpMgyCm, 1)}</td>
+                    <td className="number">
+                      {formatValue(row.dlpMgyCm, 1)}
+                      <DlpEstimate source={row.source} dlpMgyCm={row.dlpMgyCm} />
+                    </td>
                     <td className="number" title={row.kFactor !== null ? `k = ${row.kFactor} mSv/(mGy·cm)` : undefined}>
                       {formatValue(row.effectiveDoseMsv, 2)}
                     </td>
@@ -221,7 +225,10 @@ function PatientHistory({ history, onClose, onOpenStudy }: { history: PatientDos
               <td>{formatStudyDate(study.studyDate)}</td>
               <td>{study.protocol ?? '—'}</td>
               <td>{study.source ? SOURCE_LABEL[study.source] : 'no dose recorded'}</td>
-              <td className="number">{formatValue(study.dlpMgyCm, 1)}</td>
+              <td className="number">
+                {formatValue(study.dlpMgyCm, 1)}
+                <DlpEstimate source={study.source} dlpMgyCm={study.dlpMgyCm} />
+              </td>
               <td className="number" title={study.kFactor !== null ? `k = ${study.kFactor} mSv/(mGy·cm)` : undefined}>
                 {formatValue(study.effectiveDoseMsv, 2)}
               </td>

@@ -10,6 +10,8 @@ import type { DoseSource } from '../../main/dose/doseTypes.js';
 import { cacClient } from '../api/cacClient.js';
 import { errorMessage, formatStudyDate, formatTime, formatValue, SOURCE_LABEL, withUnit } from './doseFormat.js';
 import { ManualDoseForm } from './ManualDoseForm.js';
+import { DlpEstimate } from './DlpEstimate.js';
+import { doseNotes } from '../../main/dose/doseNotes.js';
 
 function SourceBadge({ source, testId }: { source: DoseSource | null; testId?: string }) {
   if (!source) return <span className="source-badge none">no source</span>;
@@ -102,7 +104,8 @@ export function DosePanel({ studyInstanceUid, defaultProtocol, onChanged }: { st
             <div>
               <dt>Total DLP</dt>
               <dd>
-                <span data-testid="dose-dlp-total">{withUnit(current.dlpTotalMgyCm, 'mGy·cm', 1)}</span> <SourceBadge source={current.valueSources.dlpTotalMgyCm} />
+                <span data-testid="dose-dlp-total">{withUnit(current.dlpTotalMgyCm, 'mGy·cm', 1)}</span>
+                <DlpEstimate source={current.source} dlpMgyCm={current.dlpTotalMgyCm} /> <SourceBadge source={current.valueSources.dlpTotalMgyCm} />
               </dd>
             </div>
             <div>
@@ -142,6 +145,13 @@ export function DosePanel({ studyInstanceUid, defaultProtocol, onChanged }: { st
               </dd>
             </div>
           </dl>
+          {doseNotes(current).length > 0 && (
+            <ul className="notice dose-notes" data-testid="dose-notes">
+              {doseNotes(current).map((note) => (
+                <li key={note}>{note}</li>
+              ))}
+            </ul>
+          )}
 
           <div className={`reference-check${reference?.above ? ' above' : ''}`} data-testid="dose-reference">
             {reference?.level ? (
@@ -265,6 +275,7 @@ export function DosePanel({ studyInstanceUid, defaultProtocol, onChanged }: { st
                   <td colSpan={4}>Total DLP</td>
                   <td className="number" data-testid="dose-events-total">
                     {formatValue(current.dlpTotalMgyCm, 1)}
+                    <DlpEstimate source={current.source} dlpMgyCm={current.dlpTotalMgyCm} />
                   </td>
                   <td colSpan={5} className="muted">
                     {current.studyDate ? `study ${formatStudyDate(current.studyDate)}` : ''}
@@ -315,7 +326,10 @@ export function DosePanel({ studyInstanceUid, defaultProtocol, onChanged }: { st
                     <SourceBadge source={record.source} />
                   </td>
                   <td className="number">{formatValue(record.ctdivolMaxMgy, 2)}</td>
-                  <td className="number">{formatValue(record.dlpTotalMgyCm, 1)}</td>
+                  <td className="number">
+                    {formatValue(record.dlpTotalMgyCm, 1)}
+                    <DlpEstimate source={record.source} dlpMgyCm={record.dlpTotalMgyCm} />
+                  </td>
                   <td className="number">{formatValue(record.effectiveDose?.effectiveDoseMsv, 2)}</td>
                   <td>{record.comment ?? ''}</td>
                 </tr>

@@ -11,6 +11,9 @@ import { ScoreTable } from './ScoreTable.js';
 import { SliceView, WINDOW_PRESETS, type WindowLevel } from './SliceView.js';
 import type { Vec3 } from './sliceGeometry.js';
 import { pointToIndex } from './sliceGeometry.js';
+import type { StudySummary } from '../../db/archiveRepository.js';
+import type { Settings } from '../../main/api/settings.js';
+import { patientBanner } from './patientBanner.js';
 // ---- procedure notes (issue 5): the technologist's alerts above the reading
 import { ProcedureAlertBanner } from '../notes/ProcedureAlerts.js';
 // ---- end procedure notes
@@ -57,6 +60,29 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
   const [marker, setMarker] = useState<Vec3>();
   const queue = useRef<Promise<void>>(Promise.resolve());
   const revision = useRef(0);
+  const [study, setStudy] = useState<StudySummary>();
+  const [display, setDisplay] = useState<Settings['display']>();
+
+  // Who is being read (the header) and how the site wants the overlay and the score table shown.
+  useEffect(() => {
+    let cancelled = false;
+    // No single-study channel: the worklist's list (one local query) has the identification.
+    cacClient.call('studies.list', { limit: 5000 }).then(
+      ({ studies }) => {
+        if (!cancelled) setStudy(studies.find((entry) => entry.studyInstanceUid === target.studyInstanceUid));
+      },
+      () => undefined,
+    );
+    cacClient.call('settings.get', {}).then(
+      ({ settings }) => {
+        if (!cancelled) setDisplay(settings.display);
+      },
+      () => undefined,
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [target.studyInstanceUid]);
 
   useEffect(() => {
     let cancelled = false;
@@ -207,12 +233,21 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
   const { reading: current, hu } = state;
   const warnings = current.issues.filter((issue) => issue.severity !== 'note');
   const notes = current.issues.filter((issue) => issue.severity === 'note');
+  const banner = study && patientBanner(study);
   return (
     <section className="reading" data-testid="reading-view" data-reading-id={current.readingId} data-revision={change?.revision} data-labels-revision={labelsRevision}>
       <header className="reading-header">
         <button data-testid="back-to-worklist" onClick={onClose}>
           ◀ Worklist
         </button>
+        {banner && (
+          <span className="patient-banner" data-testid="reading-patient">
+            <strong data-testid="reading-patient-name">{banner.name}</strong>
+            <span data-testid="reading-patient-id">ID {banner.patientId}</span>
+            <span data-testid="reading-patient-birth">{banner.birth}</span>
+            <span data-testid="reading-study-date">{banner.studyDate}</span>
+          </span>
+        )}
         <span className="title">
           {current.series.seriesDescription ?? 'Series'} · {current.series.kvp ? `${current.series.kvp} kVp` : 'kVp unknown'} ·{' '}
           {current.series.sliceThicknessMm ? `${current.series.sliceThicknessMm} mm` : ''} · reader {current.reader}
@@ -260,6 +295,7 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
             readingRevision={change.revision}
             assignments={change.assignments}
             totalAgatston={change.scores.total.agatston}
+            unassignedLesions={change.scores.candidates.unassignedLesions}
           />
         )}
         {/* ---- end report */}
@@ -274,6 +310,7 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
             onWindowLevel={setWindowLevel}
             onPick={(point) => void assignAt(point)}
             marker={marker}
+            overlayOpacity={display?.overlayOpacity}
           />
           {show3d && labels && (
             <Suspense fallback={<div className="loading">Loading the 3D map…</div>}>
@@ -324,7 +361,7 @@ export function ReadingView({ target, onClose }: { target: ReadingTarget; onClos
               {message}
             </div>
           )}
-          {change && <ScoreTable scores={change.scores} />}
+          {change && <ScoreTable scores={change.scores} lmWithLad={display?.reportLmWithLad ?? false} />}
           <div className="assignment-count" data-testid="assignment-count">
             {change?.assignments ?? 0} assignments · revision {change?.revision ?? 0}
           </div>

@@ -1,12 +1,13 @@
 /** The score table: Agatston, volume, mass and lesions per artery and in total, category, CAC-DRS. */
 import type { ScoreSheet } from '../../native-worker/scoring/scoringSession.js';
-import { ARTERIES } from '../../native-worker/scoring/arteries.js';
+import { arteryRows } from '../../main/report/arteryRows.js';
 import { cacCategory, cacDrs } from '../../native-worker/risk/categories.js';
 import { cssColour, TARGET_CODE } from './palette.js';
 
 const mass = (value: number | null) => (value === null ? '—' : value.toFixed(2));
 
-export function ScoreTable({ scores }: { scores: ScoreSheet }) {
+/** lmWithLad: the site reports LM together with the LAD (setting display.reportLmWithLad). */
+export function ScoreTable({ scores, lmWithLad = false }: { scores: ScoreSheet; lmWithLad?: boolean }) {
   const hasKeptPlaque = scores.total.lesions > 0 || scores.total.agatston > 0;
   const category = cacCategory(scores.total.agatston, hasKeptPlaque);
   const drs = cacDrs(scores.arteries, scores.total.agatston);
@@ -23,18 +24,19 @@ export function ScoreTable({ scores }: { scores: ScoreSheet }) {
           </tr>
         </thead>
         <tbody>
-          {ARTERIES.map((artery) => (
-            <tr key={artery} data-testid={`score-row-${artery}`}>
+          {arteryRows(scores.arteries, lmWithLad).map(({ artery, label, score }) => (
+            <tr key={artery} data-testid={`score-row-${artery}`} data-label={label}>
               <td>
+                {label === 'LM + LAD' && <span className="swatch" style={{ background: cssColour(TARGET_CODE.LM) }} />}
                 <span className="swatch" style={{ background: cssColour(TARGET_CODE[artery]) }} />
-                {artery}
+                {label}
               </td>
               <td className="number" data-testid={`agatston-${artery}`}>
-                {scores.arteries[artery].agatston.toFixed(2)}
+                {score.agatston.toFixed(2)}
               </td>
-              <td className="number">{scores.arteries[artery].volumeMm3.toFixed(2)}</td>
-              <td className="number">{mass(scores.arteries[artery].massMg)}</td>
-              <td className="number">{scores.arteries[artery].lesions}</td>
+              <td className="number">{score.volumeMm3.toFixed(2)}</td>
+              <td className="number">{mass(score.massMg)}</td>
+              <td className="number">{score.lesions}</td>
             </tr>
           ))}
           <tr className="total" data-testid="score-row-total">

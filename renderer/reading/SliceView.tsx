@@ -5,7 +5,8 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { GeometryView } from '../../main/api/contract.js';
-import { LABEL_RGB } from './palette.js';
+import { LABEL_RGB, overlayAlpha } from './palette.js';
+import { wheelSliceStep } from './slicePaging.js';
 import { fitTransform, indexToPoint, pointToIndex, type Vec3, type ViewTransform } from './sliceGeometry.js';
 
 export interface WindowLevel {
@@ -30,6 +31,8 @@ interface Props {
   onPick: (point: Vec3) => void;
   /** A point selected elsewhere (the 3D map): ringed when on this slice. */
   marker?: Vec3;
+  /** How strongly the calcium colours cover the slice (setting display.overlayOpacity, 0-1). */
+  overlayOpacity?: number;
 }
 
 interface Camera {
@@ -45,7 +48,7 @@ declare global {
   }
 }
 
-export function SliceView({ geometry, hu, labels, slice, onSlice, windowLevel, onWindowLevel, onPick, marker }: Props) {
+export function SliceView({ geometry, hu, labels, slice, onSlice, windowLevel, onWindowLevel, onPick, marker, overlayOpacity = 0.5 }: Props) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const imageRef = useRef<HTMLCanvasElement | null>(null);
   const [size, setSize] = useState({ width: 512, height: 512 });
@@ -94,7 +97,7 @@ export function SliceView({ geometry, hu, labels, slice, onSlice, windowLevel, o
       const code = labels ? labels[offset + index] : 0;
       if (code !== 0) {
         const colour = LABEL_RGB[code];
-        const alpha = code === 6 ? 0.45 : 0.7;
+        const alpha = overlayAlpha(code, overlayOpacity);
         r = r * (1 - alpha) + colour[0] * alpha;
         g = g * (1 - alpha) + colour[1] * alpha;
         b = b * (1 - alpha) + colour[2] * alpha;
@@ -108,7 +111,7 @@ export function SliceView({ geometry, hu, labels, slice, onSlice, windowLevel, o
     context.putImageData(pixels, 0, 0);
     draw();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [hu, labels, slice, windowLevel, columns, rows]);
+  }, [hu, labels, slice, windowLevel, columns, rows, overlayOpacity]);
 
   const draw = () => {
     const canvas = canvasRef.current;
@@ -213,8 +216,8 @@ export function SliceView({ geometry, hu, labels, slice, onSlice, windowLevel, o
       setCamera((current) => ({ ...current, zoom: Math.min(20, Math.max(0.25, current.zoom * (event.deltaY < 0 ? 1.1 : 1 / 1.1))) }));
       return;
     }
-    const step = event.deltaY > 0 ? 1 : -1;
-    onSlice(Math.min(geometry.slices - 1, Math.max(0, slice + step)));
+    // Wheel down pages towards the feet, as PageDown and ArrowDown do (slicePaging.ts).
+    onSlice(Math.min(geometry.slices - 1, Math.max(0, slice + wheelSliceStep(event.deltaY))));
   };
 
   const z = geometry.slicePositionsMm[slice];

@@ -26,3 +26,14 @@ export function cssColour(code: number): string {
   const [r, g, b] = LABEL_RGB[code] ?? [255, 255, 255];
   return `rgb(${r}, ${g}, ${b})`;
 }
+
+/**
+ * How strongly a label code's colour covers the grey of the slice, for the overlay opacity the site
+ * set (display.overlayOpacity, 0-1): arteries at that opacity, unassigned calcium and excluded
+ * plaque fainter, so what the reader has assigned stands out.
+ */
+export function overlayAlpha(code: number, overlayOpacity: number): number {
+  if (code === 0) return 0;
+  const opacity = Math.min(1, Math.max(0, overlayOpacity));
+  return code >= 5 ? opacity * 0.65 : opacity;
+}

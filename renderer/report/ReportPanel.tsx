@@ -27,6 +27,8 @@ export interface ReportPanelProps {
   readingRevision: number;
   assignments: number;
   totalAgatston: number;
+  /** Candidate lesions not assigned in the reading (a CAC 0 with some left asks for a confirmation). */
+  unassignedLesions?: number;
 }
 
 type Tab = 'text' | 'risk' | 'versions' | 'delivery' | 'settings';
@@ -41,7 +43,7 @@ const TABS: Array<[Tab, string]> = [
 const EMPTY_TEXT: TextDraft = { findings: '', impression: '' };
 const sameText = (a: TextDraft, b: TextDraft) => a.findings === b.findings && a.impression === b.impression;
 
-export function ReportPanel({ studyInstanceUid, seriesInstanceUid, readingId, readingRevision, assignments, totalAgatston }: ReportPanelProps) {
+export function ReportPanel({ studyInstanceUid, seriesInstanceUid, readingId, readingRevision, assignments, totalAgatston, unassignedLesions }: ReportPanelProps) {
   /** undefined while loading; null when the series has no report yet. */
   const [report, setReport] = useState<ReportSummary | null>();
   const [settings, setSettings] = useState<Settings>();
@@ -277,6 +279,7 @@ export function ReportPanel({ studyInstanceUid, seriesInstanceUid, readingId, re
           onSign={sign}
           onAmend={amend}
           onDiscard={discard}
+          reading={{ assignments, unassignedLesions }}
         />
         {notice && (
           <div className="saved" role="status" data-testid="report-notice">
@@ -325,7 +328,7 @@ export function ReportPanel({ studyInstanceUid, seriesInstanceUid, readingId, re
               }}
             />
           )}
-          {tab === 'risk' && <RiskFactorsForm studyInstanceUid={studyInstanceUid} readOnly={!isDraft} onSaved={riskSaved} />}
+          {tab === 'risk' && <RiskFactorsForm studyInstanceUid={studyInstanceUid} readOnly={!isDraft} onSaved={riskSaved} studyAgeYears={report.current.content.patient.ageYears} />}
           {tab === 'versions' && <ReportVersions report={report} viewing={shown.version} onView={(version) => setViewing(version)} onPdf={(version) => void pdf(version)} pdfBusy={busy} />}
           {tab === 'delivery' && <ReportDelivery report={report} version={outputVersion} pacsNames={settings?.pacsNodes.map((node) => node.name) ?? []} />}
           {tab === 'settings' && settings && <ReportSettings settings={settings} onSaved={settingsSaved} />}

@@ -3,13 +3,14 @@
  * PDF's order and with its number formats (reportFormat.ts): what the reader reviews is what
  * leaves the workstation. Read-only: the text is edited in ReportTextForm.
  */
-import { ARTERIES } from '../../native-worker/scoring/arteries.js';
+import { arteryRows } from '../../main/report/arteryRows.js';
 import { HOKANSON_SQRT_VOLUME_THRESHOLD } from '../../native-worker/risk/progression.js';
 import type { ReportVersion } from '../../main/report/reportContent.js';
 import {
   DOSE_SOURCE_TEXT,
   formatChange,
   formatDate,
+  formatDlpTotal,
   formatMass,
   formatScore,
   formatSex,
@@ -89,13 +90,13 @@ export function ReportPreview({ version, siteName, siteAddress, pendingText }: R
           </tr>
         </thead>
         <tbody>
-          {ARTERIES.map((artery) => {
-            const s = c.scores.arteries[artery];
+          {arteryRows(c.scores.arteries, c.lmWithLad ?? false).map(({ artery, label, score: s }) => {
             return (
               <tr key={artery}>
                 <td>
+                  {label === 'LM + LAD' && <span className="swatch" style={{ background: cssColour(TARGET_CODE.LM) }} />}
                   <span className="swatch" style={{ background: cssColour(TARGET_CODE[artery]) }} />
-                  {artery}
+                  {label}
                 </td>
                 <td className="number" data-testid={`report-agatston-${artery}`}>
                   {formatScore(s.agatston)}
@@ -234,13 +235,18 @@ export function ReportPreview({ version, siteName, siteAddress, pendingText }: R
             <p>
               <strong>
                 CTDIvol {c.dose.ctdivolMgy === null ? 'not recorded' : `${c.dose.ctdivolMgy.toFixed(1)} mGy`}, DLP (total){' '}
-                {c.dose.dlpTotalMgyCm === null ? 'not recorded' : `${c.dose.dlpTotalMgyCm.toFixed(1)} mGy·cm`}, effective dose{' '}
+                {formatDlpTotal(c.dose)}, effective dose{' '}
                 {c.dose.effectiveDoseMsv === null ? 'not calculated' : `${c.dose.effectiveDoseMsv.toFixed(2)} mSv`}.
               </strong>
             </p>
             <p className="report-small">
               Effective dose = k × DLP, k = {c.dose.kFactor} mSv/(mGy·cm) ({c.dose.kFactorSource}). Source: {DOSE_SOURCE_TEXT[c.dose.source] ?? c.dose.source}.
             </p>
+            {(c.dose.notes ?? []).map((note) => (
+              <p key={note} className="report-warning" data-testid="report-dose-note">
+                Note: {note}.
+              </p>
+            ))}
             {c.dose.aboveReference ? (
               <p className="report-warning">
                 <strong>Above the protocol's reference level. Reason given: {c.dose.aboveReferenceReason ?? 'none recorded'}.</strong>

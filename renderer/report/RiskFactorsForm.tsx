@@ -1,5 +1,6 @@
 /**
- * The MESA risk factors of the study (age comes from the study, the score from the reading). The
+ * The MESA risk factors of the study (the score comes from the reading; the age from the study, or
+ * typed here when the study has no birth date, else MESA could never be computed). The
  * API validates them with their units; its messages are shown beside the fields, and the entries
  * stay in the form. Saving refreshes the draft so the MESA line appears in the preview.
  */
@@ -25,18 +26,20 @@ const NUMBERS: Array<[NumberKey, string, string]> = [
 
 /** The form holds text (what was typed), turned into numbers only when saving. */
 type FormState = {
+  ageYears: string;
   sex: string;
   race: string;
 } & Record<YesNoKey, string> &
   Record<NumberKey, string>;
 
-const EMPTY: FormState = { sex: '', race: '', diabetes: '', currentSmoker: '', lipidMedication: '', bpMedication: '', familyHistoryMi: '', totalCholesterolMgDl: '', hdlMgDl: '', systolicBpMmHg: '' };
+const EMPTY: FormState = { ageYears: '', sex: '', race: '', diabetes: '', currentSmoker: '', lipidMedication: '', bpMedication: '', familyHistoryMi: '', totalCholesterolMgDl: '', hdlMgDl: '', systolicBpMmHg: '' };
 
 function toForm(factors: EnteredRiskFactors | null): FormState {
   if (!factors) return EMPTY;
   const yesNo = (value: boolean | null | undefined) => (value === true ? 'yes' : value === false ? 'no' : '');
   const num = (value: number | null | undefined) => (value === null || value === undefined ? '' : String(value));
   return {
+    ageYears: num(factors.ageYears),
     sex: factors.sex ?? '',
     race: factors.race ?? '',
     diabetes: yesNo(factors.diabetes),
@@ -58,6 +61,10 @@ function toFactors(form: FormState): { factors: EnteredRiskFactors } | { problem
     race: form.race === '' ? null : (form.race as EnteredRiskFactors['race']),
   };
   for (const [key] of YES_NO) factors[key] = form[key] === '' ? null : form[key] === 'yes';
+  const age = form.ageYears.trim();
+  if (age === '') factors.ageYears = null;
+  else if (!/^\d+$/.test(age)) problems.ageYears = 'age must be a whole number of years';
+  else factors.ageYears = Number(age);
   for (const [key, label, unit] of NUMBERS) {
     const text = form[key].trim().replace(',', '.');
     if (text === '') factors[key] = null;
@@ -67,7 +74,18 @@ function toFactors(form: FormState): { factors: EnteredRiskFactors } | { problem
   return Object.keys(problems).length ? { problems } : { factors };
 }
 
-export function RiskFactorsForm({ studyInstanceUid, readOnly, onSaved }: { studyInstanceUid: string; readOnly: boolean; onSaved: () => Promise<void> }) {
+export function RiskFactorsForm({
+  studyInstanceUid,
+  readOnly,
+  onSaved,
+  studyAgeYears,
+}: {
+  studyInstanceUid: string;
+  readOnly: boolean;
+  onSaved: () => Promise<void>;
+  /** The patient's age at the study from its DICOM dates; null when the study does not give it. */
+  studyAgeYears: number | null;
+}) {
   const [form, setForm] = useState<FormState>(EMPTY);
   const [saved, setSaved] = useState<FormState>(EMPTY);
   const [entered, setEntered] = useState<string>();
@@ -135,6 +153,20 @@ export function RiskFactorsForm({ studyInstanceUid, readOnly, onSaved }: { study
         Risk factors (MESA) {dirty && <span className="report-unsaved-mark" data-testid="risk-unsaved">unsaved</span>}
       </h3>
       <div className="report-risk-grid">
+        <label className={fieldClass('ageYears')}>
+          <span className="field-label">Age</span>
+          {studyAgeYears !== null ? (
+            <span className="with-unit" data-testid="risk-age-from-study">
+              {studyAgeYears} years <span className="unit">from the study</span>
+            </span>
+          ) : (
+            <span className="with-unit">
+              <input data-testid="risk-ageYears" inputMode="numeric" placeholder="not in the study" value={form.ageYears} disabled={readOnly} onChange={(event) => set('ageYears', event.target.value)} />
+              <span className="unit">years</span>
+            </span>
+          )}
+          {problem('ageYears')}
+        </label>
         <label className={fieldClass('sex')}>
           <span className="field-label">Sex</span>
           <select data-testid="risk-sex" value={form.sex} disabled={readOnly} onChange={(event) => set('sex', event.target.value)}>
@@ -187,7 +219,7 @@ export function RiskFactorsForm({ studyInstanceUid, readOnly, onSaved }: { study
           Save risk factors
         </button>
         <span className="muted" data-testid="risk-entered">
-          {readOnly ? 'The report is signed: amend it to change the risk factors in the report.' : (entered ?? 'not entered yet')} · age is taken from the study
+          {readOnly ? 'The report is signed: amend it to change the risk factors in the report.' : (entered ?? 'not entered yet')} · {studyAgeYears !== null ? 'age is taken from the study' : 'the study has no age: enter it for MESA'}
         </span>
       </div>
     </section>

@@ -10,6 +10,7 @@ import type { ReportSummary } from '../../main/report/reportContract.js';
 import { ROLE_LABELS, SIGNING_ROLES, type Role } from '../../main/auth/roles.js';
 import { useOptionalSession } from '../auth/useSession.js';
 import { versionStatusText } from './reportStatus.js';
+import { zeroScoreWarning } from './zeroScoreWarning.js';
 
 /** What a signature means when the site or the server names nothing else. */
 export const DEFAULT_SIGNATURE_MEANING = 'Reviewed and approved as the reading physician';
@@ -21,8 +22,11 @@ export function SignOff({
   onSign,
   onAmend,
   onDiscard,
+  reading,
 }: {
   report: ReportSummary;
+  /** The open reading's assignments and unassigned candidate lesions: a CAC 0 with calcium left unassigned needs a confirmation. */
+  reading?: { assignments: number; unassignedLesions: number | undefined };
   /** Why signing must wait (unsaved text, scores changed): shown under the disabled button. */
   blockedReason: string | undefined;
   busy: boolean;
@@ -36,6 +40,7 @@ export function SignOff({
   const [reason, setReason] = useState('');
   const [discarding, setDiscarding] = useState(false);
   const [password, setPassword] = useState('');
+  const [zeroConfirmed, setZeroConfirmed] = useState(false);
   const session = useOptionalSession()?.session;
   const current = report.current;
   const isDraft = current.status === 'draft';
@@ -47,14 +52,20 @@ export function SignOff({
   const signerRole = report.signing.signer?.role ?? (heldRole ? ROLE_LABELS[heldRole] : undefined);
   /** Technologists, physicists and administrators prepare or read reports but never sign them. */
   const signs = session === undefined || session.user.roles.some((role) => SIGNING_ROLES.includes(role));
+  const zeroWarning = reading && zeroScoreWarning({ totalAgatston: current.content.scores.total.agatston, ...reading });
+  const mayConfirm = !busy && password !== '' && (zeroWarning === undefined || zeroConfirmed);
   const cancelSigning = () => {
     setConfirming(false);
     setPassword('');
+    setZeroConfirmed(false);
   };
   const sign = () =>
     void onSign(password).then((ok) => {
       setPassword('');
-      if (ok) setConfirming(false);
+      if (ok) {
+        setConfirming(false);
+        setZeroConfirmed(false);
+      }
     });
 
   return (
@@ -102,7 +113,7 @@ export function SignOff({
               data-testid="report-sign-confirm"
               onSubmit={(event) => {
                 event.preventDefault();
-                if (!busy && password) sign();
+                if (mayConfirm) sign();
               }}
             >
               <p>
@@ -119,13 +130,22 @@ export function SignOff({
                 A signed report cannot be changed afterwards: corrections need an amendment with a reason, and the signed version stays on record. The report is then sent to the configured
                 PACS.
               </p>
+              {zeroWarning && (
+                <div className="report-zero-warning" role="alert" data-testid="report-zero-warning">
+                  <p>⚠ {zeroWarning}</p>
+                  <label>
+                    <input type="checkbox" data-testid="report-zero-confirm" checked={zeroConfirmed} onChange={(event) => setZeroConfirmed(event.target.checked)} /> I have reviewed the
+                    unassigned calcium: the score is 0
+                  </label>
+                </div>
+              )}
               <p className="muted">Content fingerprint {report.currentSha256.slice(0, 12)}… (the preview you reviewed).</p>
               <label className="field">
                 <span className="field-label">Your password, to sign</span>
                 <input type="password" autoComplete="current-password" data-testid="report-sign-password" value={password} autoFocus onChange={(event) => setPassword(event.target.value)} />
               </label>
               <div className="report-actions">
-                <button type="submit" className="primary" data-testid="report-sign-confirm-button" disabled={busy || !password}>
+                <button type="submit" className="primary" data-testid="report-sign-confirm-button" disabled={!mayConfirm}>
                   {busy ? 'Signing…' : 'Sign — this cannot be undone'}
                 </button>
                 <button type="button" data-testid="report-sign-cancel" disabled={busy} onClick={cancelSigning}>

@@ -1,6 +1,7 @@
 /**
  * The DICOM receiver (C-STORE from scanners, C-MOVE results): on/off, AE title, port, the calling AE
- * titles allowed to send, and how many scanners may send at once. It restarts when saved; its
+ * titles allowed to send, how many scanners may send at once (in all and per AE title), and how long
+ * a silent sender keeps its slot. It restarts when saved; its
  * status (listening, or why not) is the one the API answered with.
  */
 import type { ReceiverStatus, SettingsResponse } from '../../main/api/contract.js';
@@ -15,6 +16,8 @@ interface ReceiverDraft {
   port: string;
   allowedCallingAeTitles: string;
   maxAssociations: string;
+  maxAssociationsPerCallingAe: string;
+  idleTimeoutSeconds: string;
 }
 
 const fromSettings = ({ receiver }: Settings): ReceiverDraft => ({
@@ -23,20 +26,34 @@ const fromSettings = ({ receiver }: Settings): ReceiverDraft => ({
   port: numberText(receiver.port),
   allowedCallingAeTitles: receiver.allowedCallingAeTitles.join('\n'),
   maxAssociations: numberText(receiver.maxAssociations),
+  maxAssociationsPerCallingAe: numberText(receiver.maxAssociationsPerCallingAe),
+  idleTimeoutSeconds: numberText(receiver.idleTimeoutSeconds),
 });
 
 function toPatch(draft: ReceiverDraft): PatchOrProblems {
   const port = parseNumber(draft.port, { integer: true });
   const maxAssociations = parseNumber(draft.maxAssociations, { integer: true });
-  if ('problem' in port || 'problem' in maxAssociations) {
+  const maxAssociationsPerCallingAe = parseNumber(draft.maxAssociationsPerCallingAe, { integer: true });
+  const idleTimeoutSeconds = parseNumber(draft.idleTimeoutSeconds, { integer: true });
+  if ('problem' in port || 'problem' in maxAssociations || 'problem' in maxAssociationsPerCallingAe || 'problem' in idleTimeoutSeconds) {
     const problems = new Map<string, string>();
     if ('problem' in port) problems.set('receiver.port', port.problem);
     if ('problem' in maxAssociations) problems.set('receiver.maxAssociations', maxAssociations.problem);
+    if ('problem' in maxAssociationsPerCallingAe) problems.set('receiver.maxAssociationsPerCallingAe', maxAssociationsPerCallingAe.problem);
+    if ('problem' in idleTimeoutSeconds) problems.set('receiver.idleTimeoutSeconds', idleTimeoutSeconds.problem);
     return { problems };
   }
   return {
     patch: {
-      receiver: { enabled: draft.enabled, aeTitle: draft.aeTitle, port: port.value, allowedCallingAeTitles: linesOf(draft.allowedCallingAeTitles), maxAssociations: maxAssociations.value },
+      receiver: {
+        enabled: draft.enabled,
+        aeTitle: draft.aeTitle,
+        port: port.value,
+        allowedCallingAeTitles: linesOf(draft.allowedCallingAeTitles),
+        maxAssociations: maxAssociations.value,
+        maxAssociationsPerCallingAe: maxAssociationsPerCallingAe.value,
+        idleTimeoutSeconds: idleTimeoutSeconds.value,
+      },
     },
   };
 }
@@ -79,6 +96,22 @@ export function ReceiverSection({ settings, status, onSaved }: { settings: Setti
         </Field>
         <Field label="Most scanners sending at once" testId="settings-receiver-max" problem={form.problem('receiver.maxAssociations')} hint="1–64 (default 4).">
           <input data-testid="settings-receiver-max" inputMode="numeric" value={draft.maxAssociations} onChange={(event) => form.change({ maxAssociations: event.target.value })} />
+        </Field>
+        <Field
+          label="Of those, from one AE title"
+          testId="settings-receiver-max-per-caller"
+          problem={form.problem('receiver.maxAssociationsPerCallingAe')}
+          hint="1–64 (default 2): one misbehaving sender cannot take every slot."
+        >
+          <input
+            data-testid="settings-receiver-max-per-caller"
+            inputMode="numeric"
+            value={draft.maxAssociationsPerCallingAe}
+            onChange={(event) => form.change({ maxAssociationsPerCallingAe: event.target.value })}
+          />
+        </Field>
+        <Field label="Idle timeout (seconds)" testId="settings-receiver-idle" problem={form.problem('receiver.idleTimeoutSeconds')} hint="1–600 (default 30): a silent sender is cut off and its slot freed.">
+          <input data-testid="settings-receiver-idle" inputMode="numeric" value={draft.idleTimeoutSeconds} onChange={(event) => form.change({ idleTimeoutSeconds: event.target.value })} />
         </Field>
         <Field
           label="Allowed calling AE titles (one per line)"

@@ -36,6 +36,8 @@ export function PacsPanel() {
   const [searching, setSearching] = useState(false);
   const [retrieves, setRetrieves] = useState<Record<string, RetrieveState>>({});
   const [error, setError] = useState<string>();
+  // Collapsed until used: most days studies come from the scanner and the folder import.
+  const [expanded, setExpanded] = useState(false);
 
   useEffect(() => {
     cacClient.call('settings.get', {}).then(
@@ -123,114 +125,123 @@ export function PacsPanel() {
   );
 
   return (
-    <section className="pacs-panel" data-testid="pacs-panel">
+    <section className={`pacs-panel${expanded ? ' expanded' : ''}`} data-testid="pacs-panel" data-expanded={expanded}>
       <div className="toolbar">
-        <strong>PACS</strong>
-        <select data-testid="pacs-node" value={chosen} onChange={(event) => setChosen(event.target.value)} disabled={nodes.length === 0}>
-          {nodes.length === 0 && <option value="">no PACS configured</option>}
-          {nodes.map((node) => (
-            <option key={node.name} value={node.name}>
-              {node.name} ({node.aeTitle}@{node.host}:{node.port})
-            </option>
-          ))}
-        </select>
-        <button data-testid="pacs-add" onClick={() => setAdding((value) => !value)}>
-          {adding ? 'Close' : 'Add PACS…'}
+        <button data-testid="pacs-toggle" className="pacs-toggle" aria-expanded={expanded} onClick={() => setExpanded((value) => !value)}>
+          {expanded ? '▾' : '▸'} PACS query / retrieve
         </button>
+        {!expanded && <span className="muted">{nodes.length === 0 ? 'no PACS configured' : nodes.map((node) => node.name).join(', ')}</span>}
       </div>
-      {(adding || nodes.length === 0) && (
-        <div className="toolbar pacs-form" data-testid="pacs-form">
-          {field('name', 'Name')}
-          {field('aeTitle', 'AE title')}
-          {field('host', 'Host', 12)}
-          {field('port', 'Port', 5)}
-          {field('callingAeTitle', 'Our AE')}
-          {field('dicomWebUrl', 'DICOMweb URL (optional)', 24)}
-          <button data-testid="pacs-save" disabled={!draft.name.trim() || !draft.aeTitle.trim() || !draft.host.trim()} onClick={() => void addNode()}>
-            Save PACS
-          </button>
-        </div>
-      )}
-      <div className="toolbar">
-        <input data-testid="pacs-patient-name" placeholder="Patient name (* wildcards)" value={query.patientName} onChange={(event) => setQuery({ ...query, patientName: event.target.value })} />
-        <input data-testid="pacs-patient-id" placeholder="Patient ID" size={10} value={query.patientId} onChange={(event) => setQuery({ ...query, patientId: event.target.value })} />
-        <input data-testid="pacs-date-from" type="date" title="Study date from" value={query.from} onChange={(event) => setQuery({ ...query, from: event.target.value })} />
-        <input data-testid="pacs-date-to" type="date" title="Study date to" value={query.to} onChange={(event) => setQuery({ ...query, to: event.target.value })} />
-        <input data-testid="pacs-modality" placeholder="Modality" size={5} value={query.modality} onChange={(event) => setQuery({ ...query, modality: event.target.value })} />
-        <input data-testid="pacs-accession" placeholder="Accession" size={10} value={query.accessionNumber} onChange={(event) => setQuery({ ...query, accessionNumber: event.target.value })} />
-        <button data-testid="pacs-search" disabled={!chosen || searching} onClick={() => void search()}>
-          {searching ? 'Searching…' : 'Search PACS'}
-        </button>
-      </div>
-      {error && (
-        <div className="error" role="alert" data-testid="pacs-error">
-          {error}
-        </div>
-      )}
-      {matches && (
-        <table className="studies" data-testid="pacs-results">
-          <thead>
-            <tr>
-              <th>Patient</th>
-              <th>ID</th>
-              <th>Date</th>
-              <th>Description</th>
-              <th>Modalities</th>
-              <th>Images</th>
-              <th>Retrieve</th>
-            </tr>
-          </thead>
-          <tbody>
-            {matches.map((study) => {
-              const state = retrieves[study.studyInstanceUid];
-              const progress = state?.progress;
-              const finished = state?.summary !== undefined || state?.error !== undefined;
-              const total = progress ? progress.requested + progress.skipped : 0;
-              const fraction = state?.summary?.status === 'done' ? 1 : progress && total > 0 ? (progress.completed + progress.failed + progress.skipped) / total : 0;
-              return (
-                <tr key={study.studyInstanceUid} data-testid="pacs-study-row" data-study-uid={study.studyInstanceUid}>
-                  <td>{(study.patientName ?? '(no name)').replace(/\^+/g, ', ').replace(/, $/, '')}</td>
-                  <td>{study.patientId}</td>
-                  <td>{study.studyDate?.length === 8 ? `${study.studyDate.slice(0, 4)}-${study.studyDate.slice(4, 6)}-${study.studyDate.slice(6, 8)}` : study.studyDate}</td>
-                  <td>{study.studyDescription}</td>
-                  <td>{study.modalitiesInStudy.join(', ')}</td>
-                  <td className="number">{study.numberOfInstances ?? ''}</td>
-                  <td className="retrieve-cell">
-                    {(!state || finished) && (
-                      <button data-testid="pacs-retrieve" onClick={() => retrieve(study)}>
-                        Retrieve
-                      </button>
-                    )}
-                    {state && (
-                      <span data-testid="pacs-retrieve-status" data-status={state.summary?.status ?? (state.error ? 'failed' : 'running')}>
-                        <progress data-testid="pacs-retrieve-progress" max={1} value={fraction} />{' '}
-                        {state.error
-                          ? `failed: ${state.error}`
-                          : state.summary
-                            ? `${state.summary.status}: ${state.summary.stored} stored, ${state.summary.alreadyArchived} already here`
-                            : progress
-                              ? `${progress.completed + progress.skipped} / ${total}`
-                              : 'starting…'}
-                      </span>
-                    )}
-                    {state && !finished && (
-                      <button data-testid="pacs-retrieve-cancel" onClick={() => cancel(state.jobId)}>
-                        Cancel
-                      </button>
-                    )}
-                  </td>
+      {expanded && (
+        <>
+          <div className="toolbar">
+            <select data-testid="pacs-node" value={chosen} onChange={(event) => setChosen(event.target.value)} disabled={nodes.length === 0}>
+              {nodes.length === 0 && <option value="">no PACS configured</option>}
+              {nodes.map((node) => (
+                <option key={node.name} value={node.name}>
+                  {node.name} ({node.aeTitle}@{node.host}:{node.port})
+                </option>
+              ))}
+            </select>
+            <button data-testid="pacs-add" onClick={() => setAdding((value) => !value)}>
+              {adding ? 'Close' : 'Add PACS…'}
+            </button>
+          </div>
+          {(adding || nodes.length === 0) && (
+            <div className="toolbar pacs-form" data-testid="pacs-form">
+              {field('name', 'Name')}
+              {field('aeTitle', 'AE title')}
+              {field('host', 'Host', 12)}
+              {field('port', 'Port', 5)}
+              {field('callingAeTitle', 'Our AE')}
+              {field('dicomWebUrl', 'DICOMweb URL (optional)', 24)}
+              <button data-testid="pacs-save" disabled={!draft.name.trim() || !draft.aeTitle.trim() || !draft.host.trim()} onClick={() => void addNode()}>
+                Save PACS
+              </button>
+            </div>
+          )}
+          <div className="toolbar">
+            <input data-testid="pacs-patient-name" placeholder="Patient name (* wildcards)" value={query.patientName} onChange={(event) => setQuery({ ...query, patientName: event.target.value })} />
+            <input data-testid="pacs-patient-id" placeholder="Patient ID" size={10} value={query.patientId} onChange={(event) => setQuery({ ...query, patientId: event.target.value })} />
+            <input data-testid="pacs-date-from" type="date" title="Study date from" value={query.from} onChange={(event) => setQuery({ ...query, from: event.target.value })} />
+            <input data-testid="pacs-date-to" type="date" title="Study date to" value={query.to} onChange={(event) => setQuery({ ...query, to: event.target.value })} />
+            <input data-testid="pacs-modality" placeholder="Modality" size={5} value={query.modality} onChange={(event) => setQuery({ ...query, modality: event.target.value })} />
+            <input data-testid="pacs-accession" placeholder="Accession" size={10} value={query.accessionNumber} onChange={(event) => setQuery({ ...query, accessionNumber: event.target.value })} />
+            <button data-testid="pacs-search" disabled={!chosen || searching} onClick={() => void search()}>
+              {searching ? 'Searching…' : 'Search PACS'}
+            </button>
+          </div>
+          {error && (
+            <div className="error" role="alert" data-testid="pacs-error">
+              {error}
+            </div>
+          )}
+          {matches && (
+            <table className="studies" data-testid="pacs-results">
+              <thead>
+                <tr>
+                  <th>Patient</th>
+                  <th>ID</th>
+                  <th>Date</th>
+                  <th>Description</th>
+                  <th>Modalities</th>
+                  <th>Images</th>
+                  <th>Retrieve</th>
                 </tr>
-              );
-            })}
-            {matches.length === 0 && (
-              <tr>
-                <td colSpan={7} className="empty">
-                  No studies at this PACS match.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
+              </thead>
+              <tbody>
+                {matches.map((study) => {
+                  const state = retrieves[study.studyInstanceUid];
+                  const progress = state?.progress;
+                  const finished = state?.summary !== undefined || state?.error !== undefined;
+                  const total = progress ? progress.requested + progress.skipped : 0;
+                  const fraction = state?.summary?.status === 'done' ? 1 : progress && total > 0 ? (progress.completed + progress.failed + progress.skipped) / total : 0;
+                  return (
+                    <tr key={study.studyInstanceUid} data-testid="pacs-study-row" data-study-uid={study.studyInstanceUid}>
+                      <td>{(study.patientName ?? '(no name)').replace(/\^+/g, ', ').replace(/, $/, '')}</td>
+                      <td>{study.patientId}</td>
+                      <td>{study.studyDate?.length === 8 ? `${study.studyDate.slice(0, 4)}-${study.studyDate.slice(4, 6)}-${study.studyDate.slice(6, 8)}` : study.studyDate}</td>
+                      <td>{study.studyDescription}</td>
+                      <td>{study.modalitiesInStudy.join(', ')}</td>
+                      <td className="number">{study.numberOfInstances ?? ''}</td>
+                      <td className="retrieve-cell">
+                        {(!state || finished) && (
+                          <button data-testid="pacs-retrieve" onClick={() => retrieve(study)}>
+                            Retrieve
+                          </button>
+                        )}
+                        {state && (
+                          <span data-testid="pacs-retrieve-status" data-status={state.summary?.status ?? (state.error ? 'failed' : 'running')}>
+                            <progress data-testid="pacs-retrieve-progress" max={1} value={fraction} />{' '}
+                            {state.error
+                              ? `failed: ${state.error}`
+                              : state.summary
+                                ? `${state.summary.status}: ${state.summary.stored} stored, ${state.summary.alreadyArchived} already here`
+                                : progress
+                                  ? `${progress.completed + progress.skipped} / ${total}`
+                                  : 'starting…'}
+                          </span>
+                        )}
+                        {state && !finished && (
+                          <button data-testid="pacs-retrieve-cancel" onClick={() => cancel(state.jobId)}>
+                            Cancel
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+                {matches.length === 0 && (
+                  <tr>
+                    <td colSpan={7} className="empty">
+                      No studies at this PACS match.
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          )}
+        </>
       )}
     </section>
   );

@@ -1,8 +1,9 @@
 /** The worklist: archive studies with search and sort, folder import with progress and cancel. */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { StudySummary } from '../../db/archiveRepository.js';
 import type { CacEvents } from '../../main/api/contract.js';
 import { cacClient } from '../api/cacClient.js';
+import { importStatusText } from './importStatus.js';
 import { PacsPanel } from './PacsPanel.js';
 // ---- dose log and procedure notes (issue 5): flags per study
 import { ProcedureAlertChips } from '../notes/ProcedureAlerts.js';
@@ -29,6 +30,9 @@ export function Worklist({ onOpen, onOpenProcedure }: { onOpen: (study: StudySum
   const [error, setError] = useState<string>();
   const [importPath, setImportPath] = useState('');
   const [job, setJob] = useState<{ id: number; progress?: CacEvents['import.progress']['progress']; done?: CacEvents['import.done']['summary'] }>();
+  // A small import (an empty folder, one non-DICOM file) can finish before import.start answers:
+  // its events arrive first, so they are kept by job id until the job is known.
+  const early = useRef(new Map<number, { progress?: CacEvents['import.progress']['progress']; done?: CacEvents['import.done']['summary'] }>());
 
   const refresh = useCallback(async () => {
     try {
@@ -46,8 +50,12 @@ export function Worklist({ onOpen, onOpenProcedure }: { onOpen: (study: StudySum
 
   useEffect(() => {
     const offChanged = cacClient.on('studies.changed', () => void refresh());
-    const offProgress = cacClient.on('import.progress', ({ importJobId, progress }) => setJob((current) => (current && current.id === importJobId ? { ...current, progress } : current)));
+    const offProgress = cacClient.on('import.progress', ({ importJobId, progress }) => {
+      early.current.set(importJobId, { ...early.current.get(importJobId), progress });
+      setJob((current) => (current && current.id === importJobId ? { ...current, progress } : current));
+    });
     const offDone = cacClient.on('import.done', ({ importJobId, summary }) => {
+      early.current.set(importJobId, { ...early.current.get(importJobId), done: summary });
       setJob((current) => (current && current.id === importJobId ? { ...current, done: summary } : current));
       void refresh();
     });
@@ -72,7 +80,9 @@ export function Worklist({ onOpen, onOpenProcedure }: { onOpen: (study: StudySum
   const startImport = async () => {
     try {
       const { importJobId } = await cacClient.call('import.start', { path: importPath });
-      setJob({ id: importJobId });
+      const seen = early.current.get(importJobId);
+      early.current.clear();
+      setJob({ id: importJobId, ...seen });
       setError(undefined);
     } catch (reason) {
       setError((reason as Error).message);
@@ -80,7 +90,14 @@ export function Worklist({ onOpen, onOpenProcedure }: { onOpen: (study: StudySum
   };
 
   const cancelImport = async () => {
-    if (job) await cacClient.call('import.cancel', { importJobId: job.id }).catch((reason: Error) => setError(reason.message));
+    if (!job) return;
+    try {
+      const { cancelled } = await cacClient.call('import.cancel', { importJobId: job.id });
+      // Nothing was running any more (its end was missed): free the form rather than wait for ever.
+      if (!cancelled) setJob((current) => (current && current.id === job.id && !current.done ? undefined : current));
+    } catch (reason) {
+      setError((reason as Error).message);
+    }
   };
 
   const onKeyDown = (event: React.KeyboardEvent) => {
@@ -119,13 +136,7 @@ export function Worklist({ onOpen, onOpenProcedure }: { onOpen: (study: StudySum
       {job && (
         <div className="import-status" data-testid="import-status">
           <progress data-testid="import-progress" max={1} value={fraction} />
-          <span>
-            {job.done
-              ? `Import ${job.done.status}: ${job.done.counts.stored} stored, ${job.done.counts.duplicates} duplicates, ${job.done.counts.quarantined} quarantined`
-              : progress
-                ? `${progress.filesDone} / ${progress.filesTotal} files${progress.currentSeries ? ` — ${progress.currentSeries}` : ''}`
-                : 'Starting import…'}
-          </span>
+          <span data-testid="import-status-text">{importStatusText(progress, job.done)}</span>
           {!job.done && (
             <button data-testid="import-cancel" onClick={() => void cancelImport()}>
               Cancel

@@ -39,8 +39,13 @@ describe.skipIf(!ready)('PACS search and retrieve from the worklist (browser mod
     await worklist.goto(workstation.host.url);
     expect(await worklist.rows.count()).toBe(0);
 
-    // No PACS configured yet: the panel offers the form straight away.
+    // The panel is collapsed until used; opened with no PACS configured, it offers the form straight away.
+    expect(await page.getByTestId('pacs-form').count()).toBe(0);
+    await page.getByTestId('pacs-toggle').click();
     await page.getByTestId('pacs-form').waitFor();
+    // At the harness's 1600 px the whole form fits: Save PACS is on screen, not scrolled away.
+    const save = await page.getByTestId('pacs-save').boundingBox();
+    expect(save && save.x + save.width).toBeLessThanOrEqual(1600);
     await page.getByTestId('pacs-node-name').fill('Test Orthanc');
     await page.getByTestId('pacs-node-aeTitle').fill(orthanc.aeTitle);
     await page.getByTestId('pacs-node-host').fill('127.0.0.1');

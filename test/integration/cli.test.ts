@@ -122,3 +122,69 @@ describe.skipIf(!haveData)('cac score', () => {
     expect(run.stderr).toContain(names[2]);
   });
 });
+
+describe('cac --help and option ranges (issue 12)', () => {
+  const commands: string[][] = [
+    ['score'], ['demo'], ['import'], ['receive'], ['pacs'], ['pacs', 'find'], ['pacs', 'move'], ['pacs', 'web-get'],
+    ['dose'], ['users'], ['users', 'add'], ['users', 'list'], ['backup'], ['backup', 'verify'], ['restore'], ['audit'], ['audit', 'verify'],
+  ];
+  it.each(commands.map((command) => [command.join(' '), command]))('cac %s --help prints its usage on stdout and exits 0', async (_name, command) => {
+    const run = await cac([...(command as string[]), '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(new RegExp(`^usage: cac ${(command as string[])[0]}\\b`));
+  });
+
+  it('-h is the same as --help; the score help says what the threshold range and the seeds are', async () => {
+    const run = await cac(['score', '-h']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('100..1000');
+    expect(run.stdout).toContain('nothing is assigned');
+  });
+
+  it.each(['50', '99', '1001', '130.5', '-130'])('--threshold %s outside the app range (100..1000 HU) is refused with the range, exit 2', async (threshold) => {
+    const run = await cac(['score', 'no-such-folder', `--threshold=${threshold}`]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/--threshold must be .*from 100 to 1000/);
+  });
+});
+
+describe.skipIf(!haveSharedData(qrmPhantomDir))('cac score without seeds, and JSON numbers (issue 12)', () => {
+  it('says that nothing was assigned (a warning in the JSON and a line on stderr) and prints scores to 0.01', async () => {
+    const run = await cac(['score', qrmPhantomDir, '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/nothing was assigned/);
+    const report = JSON.parse(run.stdout);
+    expect(report.warnings.map((warning: { code: string }) => warning.code)).toContain('nothing-assigned');
+    expect(report.total.agatston).toBe(0);
+    // No float noise: every number of the scores has at most two decimals.
+    const decimals = (value: number) => (String(value).split('.')[1] ?? '').length;
+    expect(decimals(report.candidates.agatston)).toBeLessThanOrEqual(2);
+    expect(decimals(report.candidates.volumeMm3)).toBeLessThanOrEqual(2);
+    expect(report.candidates.agatston).toBeGreaterThan(0);
+
+    const table = await cac(['score', qrmPhantomDir]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/\[nothing-assigned\] no seeds given/);
+  });
+
+  it('the phantom with seeds: every score in the JSON has at most two decimals and the FQM values are unchanged', async () => {
+    const temp = await makeTempDir('cli-round');
+    try {
+      const seedsFile = join(temp.dir, 'seeds.json');
+      const arteries = ['LM', 'LAD', 'LCX', 'RCA', 'LAD', 'RCA', 'LCX'];
+      await writeFile(seedsFile, JSON.stringify(qrmInserts.map((insert, index) => ({ artery: arteries[index], point: insert.point, scope: 'lesion' }))));
+      const run = await cac(['score', qrmPhantomDir, '--seeds', seedsFile, '--mass-factor', '0.72205', '--json']);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe('');
+      const report = JSON.parse(run.stdout);
+      expect(report.total).toEqual({ agatston: 966.63, volumeMm3: 870.18, massMg: 205.61, lesions: 7 });
+      for (const artery of ['LM', 'LAD', 'LCX', 'RCA']) {
+        for (const key of ['agatston', 'volumeMm3', 'massMg']) expect(String(report.arteries[artery][key])).toMatch(/^\d+(\.\d{1,2})?$/);
+      }
+    } finally {
+      await temp.remove();
+    }
+  });
+});

@@ -132,6 +132,24 @@ describe.skipIf(!haveData)('cac dose', () => {
     // Five slices from z -1.2375 to 8.7625 mm, 2.5 mm thick: 12.5 mm covered, DLP about 2.1 x 1.25.
     expect(study.dlpTotalMgyCm).toBeCloseTo(2.625, 9);
     expect(study.events[0]).toMatchObject({ ctdivolMgy: 2.1, kvp: 120, protocol: 'SmartScore - Gated 0.5 sec' });
+    // Issue 12: the estimate is said so, in the JSON and in the table.
+    expect(study.notes.join(' ')).toContain('DLP estimated from the image headers');
+    const table = await cac(['dose', folder]);
+    expect(table.stdout).toMatch(/total DLP 2\.63 mGy cm \(estimated from the image headers\)/);
+  });
+
+  it('GE dose reports: head- and body-phantom DLP are not added silently; k gets the body-phantom equivalent, with a note', async () => {
+    const run = await cac(['dose', join(ctRdsrDir, 'CT-ESR-GE_VCT.dcm'), '--json']);
+    expect(run.code).toBe(0);
+    const [study] = JSON.parse(run.stdout).studies;
+    expect(study.dlpTotalMgyCm).toBe(2002.39);
+    // 1109.01 mGy cm in the 32 cm phantom + 893.38 mGy cm in the 16 cm phantom x 0.5.
+    expect(study.effectiveDoseMsv).toBeCloseTo((2002.39 - 893.38 / 2) * 0.014, 6);
+    expect(study.notes).toHaveLength(1);
+    expect(study.notes[0]).toMatch(/1109\.0 mGy·cm in the 32 cm body phantom and 893\.4 mGy·cm in the 16 cm head phantom/);
+    const table = await cac(['dose', join(ctRdsrDir, 'CT-RDSR-GEPixelMed.dcm')]);
+    expect(table.stdout).toMatch(/note: DLP was measured in the 16 cm head phantom \(586\.3 mGy·cm\)/);
+    expect(table.stdout).toMatch(/effective dose 4\.10 mSv/);
   });
 
   it('exits 1 for a path that does not exist and 2 for a wrong --k', async () => {

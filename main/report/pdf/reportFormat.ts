@@ -4,6 +4,7 @@
  */
 import type { MesaInput } from '../../../native-worker/risk/mesa.js';
 import type { DoseSource } from '../../dose/doseTypes.js';
+import { DLP_ESTIMATE_LABEL } from '../../dose/doseNotes.js';
 
 /**
  * Agatston, volume and mass with one decimal. A score above 0 never prints as "0.0": calcium
@@ -72,6 +73,12 @@ export const DOSE_SOURCE_TEXT: Readonly<Record<DoseSource, string>> = {
   'image-header': 'CTDIvol in the image headers',
   manual: 'entered by the technologist',
 };
+
+/** The total DLP as the report prints it, marked when the workstation estimated it from the image headers. */
+export function formatDlpTotal(dose: { source: DoseSource; dlpTotalMgyCm: number | null }): string {
+  if (dose.dlpTotalMgyCm === null) return 'not recorded';
+  return `${dose.dlpTotalMgyCm.toFixed(1)} mGy·cm${dose.source === 'image-header' ? ` (${DLP_ESTIMATE_LABEL})` : ''}`;
+}
 
 const RACE_TEXT: Readonly<Record<string, string>> = {
   white: 'White',

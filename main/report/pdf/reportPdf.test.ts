@@ -314,6 +314,14 @@ describe.skipIf(!haveTools)('renderReportPdf', () => {
     expect(text).toContain('no mass calibration: mass not reported');
   });
 
+  it('prints LM in one row with the LAD when the site reports them together (display.reportLmWithLad)', async () => {
+    const base = sampleReportContent();
+    const arteries = { ...base.scores.arteries, LM: { agatston: 10, volumeMm3: 8.5, massMg: 1.7, lesions: 1 } };
+    const { text } = await render(sampleSignedVersion(sampleReportContent({ scores: { ...base.scores, arteries }, lmWithLad: true })));
+    expect(text).toContain('LM + LAD 122.4 107.0 23.0 4');
+    expect(text).not.toMatch(/\bLM 10\.0\b/);
+  });
+
   it('gives the reason when MESA cannot be computed (age 40)', async () => {
     const base = sampleReportContent();
     const factors = { ...base.risk!.factors, ageYears: 40 };

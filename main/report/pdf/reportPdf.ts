@@ -10,6 +10,7 @@
  */
 import PDFDocument from 'pdfkit';
 import { ARTERIES } from '../../../native-worker/scoring/arteries.js';
+import { arteryRows } from '../arteryRows.js';
 import { HOKANSON_SQRT_VOLUME_THRESHOLD } from '../../../native-worker/risk/progression.js';
 import { LABEL_CODE } from '../../../native-worker/scoring/arteries.js';
 import { LABEL_RGB } from '../../../renderer/reading/palette.js';
@@ -22,6 +23,7 @@ import {
   DOSE_SOURCE_TEXT,
   formatChange,
   formatDate,
+  formatDlpTotal,
   formatMass,
   formatScore,
   formatSex,
@@ -235,7 +237,7 @@ function scoreSection(doc: Doc, version: ReportVersion): void {
     cells: [name, formatScore(s.agatston), formatScore(s.volumeMm3), formatMass(s.massMg), String(s.lesions)],
     bold,
   });
-  table(doc, columns, [...ARTERIES.map((artery) => row(artery, scores.arteries[artery])), row('Total', scores.total, true)]);
+  table(doc, columns, [...arteryRows(scores.arteries, version.content.lmWithLad ?? false).map(({ label, score }) => row(label, score)), row('Total', scores.total, true)]);
   if (method.massFactor === null) {
     paragraph(doc, 'Mass not reported: no calcium mass calibration is known for this scanner and kVp.', { size: SIZE.small, colour: COLOUR.muted });
   }
@@ -328,7 +330,7 @@ function doseSection(doc: Doc, version: ReportVersion): void {
   }
   const parts = [
     `CTDIvol ${dose.ctdivolMgy === null ? 'not recorded' : `${dose.ctdivolMgy.toFixed(1)} mGy`}`,
-    `DLP (total) ${dose.dlpTotalMgyCm === null ? 'not recorded' : `${dose.dlpTotalMgyCm.toFixed(1)} mGy·cm`}`,
+    `DLP (total) ${formatDlpTotal(dose)}`,
     `effective dose ${dose.effectiveDoseMsv === null ? 'not calculated' : `${dose.effectiveDoseMsv.toFixed(2)} mSv`}`,
   ];
   paragraph(doc, `${parts.join(', ')}.`, { font: BOLD });
@@ -336,6 +338,7 @@ function doseSection(doc: Doc, version: ReportVersion): void {
     size: SIZE.small,
     colour: COLOUR.muted,
   });
+  for (const note of dose.notes ?? []) bullet(doc, `Note: ${note}.`, COLOUR.warning);
   if (dose.aboveReference) {
     paragraph(doc, `Above the protocol's reference level. Reason given: ${dose.aboveReferenceReason ?? 'none recorded'}.`, { font: BOLD, colour: COLOUR.warning });
   } else {

@@ -9,8 +9,7 @@ import type { ArchiveDatabase } from './archiveDatabase.js';
 import type { DoseCheckAlert, DoseEvent, DoseSource, StudyDose } from '../main/dose/doseTypes.js';
 import type { DoseLogFilter, DoseReasonView, DoseRecordView, ManualDoseEntry } from '../main/dose/doseLogContract.js';
 import { manualDoseSchema } from '../main/dose/doseLogContract.js';
-import { effectiveDoseMsv, K_FACTORS, type KFactorChoice } from '../main/dose/effectiveDose.js';
-import { bodyPhantomDlpMgyCm } from '../main/dose/doseNotes.js';
+import { K_FACTORS, studyEffectiveDoseMsv, type KFactorChoice } from '../main/dose/effectiveDose.js';
 import { checkReferenceLevel, referenceLevelFor, type ReferenceLevel } from '../main/dose/referenceLevels.js';
 
 /** SQL ORDER BY that puts the record in effect first. */
@@ -135,8 +134,7 @@ export class DoseRepository {
         context.kFactorChoice,
         k.kFactor,
         k.source,
-        // k is defined for body-phantom DLP: a head-phantom part is converted first (doseNotes.ts).
-        effectiveDoseMsv(bodyPhantomDlpMgyCm(dose), k.kFactor),
+        studyEffectiveDoseMsv(dose, k.kFactor),
         check.level ? JSON.stringify(check.level) : null,
         check.ctdivolAbove === null ? null : Number(check.ctdivolAbove),
         check.dlpAbove === null ? null : Number(check.dlpAbove),

@@ -8,11 +8,11 @@
  */
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { syncDirectory } from '../archive/atomicFile.js';
+import { sha256Hex } from '../archive/archiveWriterPool.js';
 import { chainHeadPath, readChainHead } from '../audit/chainHead.js';
 import { DATABASE_FILE, type ArchiveStore } from '../archive/archiveStore.js';
 import { BackupError } from './backupError.js';
@@ -489,9 +489,8 @@ async function syncFile(file: string): Promise<void> {
   }
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+/** The archive's own hash of an object (what the instances table records). */
+export { sha256Hex };
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new BackupError('cancelled', 'the backup was cancelled: nothing of it is kept but the files already copied, which the next backup reuses');

@@ -12,11 +12,11 @@ import { parseArgs } from 'node:util';
 import { listFiles } from '../../native-worker/dicom/folderScan.js';
 import { describeFileSystemFailure } from '../../native-worker/dicom/loadIssues.js';
 import type { StudyDose } from '../dose/doseTypes.js';
-import { DEFAULT_K_FACTOR, effectiveDoseMsv, isKFactorChoice, K_FACTORS } from '../dose/effectiveDose.js';
+import { DEFAULT_K_FACTOR, isKFactorChoice, K_FACTORS, studyEffectiveDoseMsv } from '../dose/effectiveDose.js';
 import { readImageDose, studyDoseFromImages, type ImageDose } from '../dose/headerDose.js';
 import { DoseReportError, readDoseReport } from '../dose/rdsrParser.js';
 import { mergeStudyDoses } from '../dose/studyDoses.js';
-import { bodyPhantomDlpMgyCm, DLP_ESTIMATE_LABEL, doseNotes } from '../dose/doseNotes.js';
+import { DLP_ESTIMATE_LABEL, doseNotes } from '../dose/doseNotes.js';
 import { CliError, USAGE_EXIT } from './cliError.js';
 import { MediumFileRefusal, readMediumFile } from '../import/mediumFile.js';
 
@@ -80,7 +80,7 @@ export async function scanDoses(path: string, kChoice: keyof typeof K_FACTORS = 
   // Ranges are checked when read, so the sum of a study is finite and not negative.
   const studies = mergeStudyDoses(reports)
     // k is defined for body-phantom DLP: a head-phantom part is converted first (doseNotes.ts), and the notes say so.
-    .map((study) => ({ ...study, effectiveDoseMsv: effectiveDoseMsv(bodyPhantomDlpMgyCm(study), kFactor), kFactor, kFactorSource: source, notes: doseNotes(study) }))
+    .map((study) => ({ ...study, effectiveDoseMsv: studyEffectiveDoseMsv(study, kFactor), kFactor, kFactorSource: source, notes: doseNotes(study) }))
     .sort((a, b) => (a.studyDate ?? '').localeCompare(b.studyDate ?? '') || a.studyInstanceUid.localeCompare(b.studyInstanceUid));
   return { studies, problems };
 }

@@ -2,6 +2,7 @@
  * Effective dose from DLP (CLINICAL.md 4): E = k x DLP. Each value is stored with its k and the
  * source of k, because the same DLP gives quite different mSv with the chest and the cardiac factor.
  */
+import { bodyPhantomDlpMgyCm, type DoseForNotes } from './doseNotes.js';
 
 /** k in mSv per mGy cm, with where it comes from. */
 export const K_FACTORS = {
@@ -24,4 +25,9 @@ export function effectiveDoseMsv(dlpMgyCm: number | null, kFactor: number): numb
   if (dlpMgyCm === null) return null;
   if (!Number.isFinite(dlpMgyCm) || dlpMgyCm < 0) throw new RangeError(`DLP must be a non-negative number of mGy cm, got ${dlpMgyCm}`);
   return dlpMgyCm * kFactor;
+}
+
+/** A study's effective dose: k applies to body-phantom DLP, so a head-phantom part is converted first (doseNotes.ts). */
+export function studyEffectiveDoseMsv(dose: Pick<DoseForNotes, 'events' | 'dlpTotalMgyCm'>, kFactor: number): number | null {
+  return effectiveDoseMsv(bodyPhantomDlpMgyCm(dose), kFactor);
 }
